@@ -1,0 +1,155 @@
+//! Command-line definitions (clap derive) and nothing else.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "netcensus",
+    version,
+    about = "Network device inventory and health scanner: ICMP + SNMP sweep of subnets",
+    after_help = "Exit codes: 0 ok, 1 check failed, 2 usage/input error, 3 scan could not run \
+                  (no ICMP permission), 75 another run holds the lock, 130 interrupted."
+)]
+pub struct Cli {
+    /// Print nothing but errors (no progress, no table).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sweep targets with ICMP and SNMP and report every device found.
+    Scan(ScanArgs),
+}
+
+/// Output format on stdout.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StdoutFormat {
+    Table,
+    Json,
+}
+
+/// Which addresses get SNMP GETs during the sweep.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SnmpSweepArg {
+    /// every address when the targets hold at most 65,536 (a /16), else `alive`
+    Auto,
+    /// every address (finds agents that drop ping)
+    All,
+    /// only hosts that answered ICMP or TCP
+    Alive,
+    /// no SNMP
+    Off,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration like 500ms or 2s: {e}"))
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Targets: address, CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.50 or 10.0.0.10-50), IPv4 or IPv6.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Read targets from FILE, one per line, '#' comments; '-' is stdin. Alias: -iL.
+    #[arg(long = "targets-file", value_name = "FILE")]
+    pub targets_file: Vec<PathBuf>,
+    /// Leave these out (same forms as targets; repeat or separate with commas).
+    #[arg(long, value_name = "TARGET")]
+    pub exclude: Vec<String>,
+    /// Read exclusions from FILE (same format as --targets-file).
+    #[arg(long = "exclude-file", value_name = "FILE")]
+    pub exclude_file: Vec<PathBuf>,
+    /// Allow IPv4 prefixes shorter than /8 and IPv6 shorter than /112.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET).
+    #[arg(
+        long,
+        default_value_t = 50_000,
+        value_name = "N",
+        help_heading = "Sweep"
+    )]
+    pub rate: u32,
+    /// How long to wait for an answer.
+    #[arg(long, default_value = "500ms", value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
+    pub timeout: Duration,
+    /// Extra passes over addresses that did not answer.
+    #[arg(long, default_value_t = 1, value_name = "N", help_heading = "Sweep")]
+    pub retries: u32,
+    /// Echo requests per found host for RTT, jitter and loss (0: none).
+    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Sweep")]
+    pub count: u32,
+    /// Time between the echoes of one host.
+    #[arg(long, default_value = "20ms", value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
+    pub interval: Duration,
+    /// Also mark hosts alive that answer TCP connects on these ports (for hosts filtering ICMP).
+    #[arg(long = "tcp-ports", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..),
+          value_name = "PORTS", help_heading = "Sweep")]
+    pub tcp_ports: Vec<u16>,
+    /// Do not send ICMP (SNMP / TCP only).
+    #[arg(long = "no-icmp", help_heading = "Sweep")]
+    pub no_icmp: bool,
+
+    /// SNMP v1/v2c community, tried in order (repeatable). Prefer NETCENSUS_COMMUNITY: arguments are visible to other users.
+    #[arg(
+        short = 'c',
+        long = "community",
+        value_name = "STRING",
+        env = "NETCENSUS_COMMUNITY",
+        value_delimiter = ',',
+        hide_env_values = true,
+        default_value = "public",
+        help_heading = "SNMP"
+    )]
+    pub communities: Vec<String>,
+    /// Which addresses get SNMP GETs during the sweep.
+    #[arg(
+        long = "snmp-sweep",
+        value_enum,
+        default_value = "auto",
+        help_heading = "SNMP"
+    )]
+    pub snmp_sweep: SnmpSweepArg,
+    /// Timeout of one SNMP request after the sweep.
+    #[arg(long = "snmp-timeout", default_value = "1s", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    pub snmp_timeout: Duration,
+    /// Retries of one SNMP request after the sweep.
+    #[arg(
+        long = "snmp-retries",
+        default_value_t = 1,
+        value_name = "N",
+        help_heading = "SNMP"
+    )]
+    pub snmp_retries: u32,
+    /// Devices queried at once after the sweep.
+    #[arg(
+        long = "snmp-concurrency",
+        default_value_t = 128,
+        value_name = "N",
+        help_heading = "SNMP"
+    )]
+    pub snmp_concurrency: usize,
+
+    /// Write results to FILE (repeatable; format from the extension: .json, .txt).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        help_heading = "Output"
+    )]
+    pub output: Vec<PathBuf>,
+    /// Format on stdout.
+    #[arg(long, value_enum, default_value = "table", help_heading = "Output")]
+    pub format: StdoutFormat,
+}

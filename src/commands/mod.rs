@@ -1,0 +1,4 @@
+//! One function per subcommand: the only place that composes pipeline
+//! stages with inputs and outputs.
+
+pub mod scan;

@@ -1,0 +1,118 @@
+//! `netcensus scan`.
+
+use std::path::PathBuf;
+
+use netcensus::error::{Error, EXIT_INTERRUPTED};
+use netcensus::event::{Cancel, Events};
+use netcensus::output::{check_writable, write_atomic};
+use netcensus::report::{self, Format};
+use netcensus::scan::{self, Settings, SnmpSweep};
+use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
+
+use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat};
+
+fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
+    let mut out = Vec::new();
+    for f in files {
+        out.extend(read_targets_file(f)?);
+    }
+    Ok(out)
+}
+
+fn settings(a: &ScanArgs) -> Result<Settings, Error> {
+    let mut targets = arg_tokens(&a.targets);
+    targets.extend(read_all(&a.targets_file)?);
+    let mut excludes = arg_tokens(&a.exclude);
+    excludes.extend(read_all(&a.exclude_file)?);
+    let targets = TargetSet::build(&targets, &excludes, a.force)?;
+    if a.rate == 0 {
+        return Err(Error::Usage("--rate must be at least 1".into()));
+    }
+    if a.timeout.is_zero() || a.snmp_timeout.is_zero() {
+        return Err(Error::Usage("timeouts must be longer than 0".into()));
+    }
+    if a.communities.iter().any(|c| c.is_empty()) {
+        return Err(Error::Usage(
+            "--community: an empty community is not allowed".into(),
+        ));
+    }
+    if a.no_icmp
+        && a.tcp_ports.is_empty()
+        && matches!(a.snmp_sweep, SnmpSweepArg::Off | SnmpSweepArg::Alive)
+    {
+        return Err(Error::Usage(
+            "--no-icmp leaves nothing to find hosts with: add --tcp-ports or --snmp-sweep all"
+                .into(),
+        ));
+    }
+    Ok(Settings {
+        targets,
+        rate: a.rate,
+        timeout: a.timeout,
+        retries: a.retries,
+        icmp: !a.no_icmp,
+        count: a.count,
+        interval: a.interval,
+        tcp_ports: a.tcp_ports.clone(),
+        communities: a.communities.clone(),
+        snmp_sweep: match a.snmp_sweep {
+            SnmpSweepArg::Auto => SnmpSweep::Auto,
+            SnmpSweepArg::All => SnmpSweep::All,
+            SnmpSweepArg::Alive => SnmpSweep::Alive,
+            SnmpSweepArg::Off => SnmpSweep::Off,
+        },
+        snmp_timeout: a.snmp_timeout,
+        snmp_retries: a.snmp_retries,
+        snmp_concurrency: a.snmp_concurrency,
+        profile: "standard".into(),
+    })
+}
+
+/// Run the scan; returns the exit code.
+pub async fn run(a: &ScanArgs, quiet: bool) -> Result<i32, Error> {
+    let settings = settings(a)?;
+    let mut outputs = Vec::new();
+    for p in &a.output {
+        let f = Format::from_path(p).ok_or_else(|| {
+            Error::Usage(format!(
+                "-o {}: unknown output format (use a .json or .txt file name)",
+                p.display()
+            ))
+        })?;
+        check_writable(p)?;
+        outputs.push((p.clone(), f));
+    }
+
+    let (stop, cancel) = Cancel::new();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop.send(true);
+        }
+    });
+    let (events, rx) = Events::channel();
+    let ui = tokio::spawn(crate::ui::progress(rx, quiet));
+    let result = scan::run(&settings, &events, &cancel).await;
+    drop(events);
+    let _ = ui.await;
+    let scan = result?;
+
+    for (path, format) in &outputs {
+        let text = match format {
+            Format::Json => report::json::render(&scan),
+            Format::Table => report::table::render(&scan),
+        };
+        write_atomic(path, text.as_bytes())?;
+    }
+    if !quiet {
+        let text = match a.format {
+            StdoutFormat::Json => report::json::render(&scan),
+            StdoutFormat::Table => report::table::render(&scan),
+        };
+        crate::print_stdout(&text);
+    }
+    Ok(if scan.interrupted {
+        EXIT_INTERRUPTED
+    } else {
+        0
+    })
+}

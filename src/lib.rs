@@ -1,0 +1,13 @@
+//! netcensus: network device inventory and health scanner.
+//!
+//! Data flows one way: targets → probe → collect → classify → model → diff
+//! → report. This library never prints; the binary's `ui` does.
+
+pub mod error;
+pub mod event;
+pub mod model;
+pub mod output;
+pub mod probe;
+pub mod report;
+pub mod scan;
+pub mod targets;

@@ -1,0 +1,65 @@
+//! netcensus binary: parse arguments, run, map the outcome to an exit code.
+
+mod cli;
+mod commands;
+mod ui;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+use netcensus::error::{EXIT_CANNOT_RUN, EXIT_USAGE};
+
+/// Print to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// nmap's `-iL FILE` spelling, rewritten to `--targets-file FILE`.
+fn args() -> Vec<std::ffi::OsString> {
+    std::env::args_os()
+        .map(|a| {
+            if a == "-iL" {
+                "--targets-file".into()
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(args()) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("netcensus: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_CANNOT_RUN as u8);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match &cli.command {
+            Command::Scan(a) => commands::scan::run(a, cli.quiet).await,
+        }
+    });
+    match outcome {
+        Ok(code) => ExitCode::from(code as u8),
+        Err(e) => {
+            eprintln!("netcensus: error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The scan file (`netcensus/scan/v1`): the one shape that reports, baselines
+//! and diffs share. Fields not collected are `null`, never invented.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema identifier written into every scan file.
+pub const SCAN_SCHEMA: &str = "netcensus/scan/v1";
+
+/// A whole scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanFile {
+    pub schema: String,
+    pub tool: Tool,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_ms: u64,
+    pub targets: Vec<String>,
+    pub excluded: Vec<String>,
+    pub profile: String,
+    pub interrupted: bool,
+    pub stats: Stats,
+    pub devices: Vec<Device>,
+}
+
+/// Which program wrote the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// Counters of the run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Addresses in the target set (after exclusions).
+    pub addresses: u64,
+    pub icmp_alive: u64,
+    pub snmp_responding: u64,
+    pub tcp_alive: u64,
+    pub devices: u64,
+    /// Probe packets sent by the sweep (ICMP echo requests, SNMP GETs, TCP SYNs).
+    pub packets_sent: u64,
+}
+
+/// One host that answered anything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    /// Stable identity: serial, else chassis MAC, else sysName, else IP.
+    pub id: String,
+    pub ip: String,
+    /// How the host was found: any of `icmp`, `snmp`, `tcp`.
+    pub found_by: Vec<String>,
+    pub icmp: Option<Icmp>,
+    pub snmp: Option<Snmp>,
+    /// TCP port that answered the connect probe (open or closed), if probed.
+    pub tcp_port: Option<u16>,
+    pub role: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub os: Option<String>,
+    pub os_version: Option<String>,
+    pub serial: Option<String>,
+    pub interfaces: Option<Vec<Interface>>,
+    pub neighbors: Option<Vec<Neighbor>>,
+    pub health: Option<Health>,
+}
+
+/// ICMP echo statistics of the `--count` echoes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Icmp {
+    pub alive: bool,
+    pub sent: u32,
+    pub received: u32,
+    pub loss_pct: f64,
+    pub rtt_ms: Option<Rtt>,
+}
+
+/// Round-trip times in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rtt {
+    pub min: f64,
+    pub avg: f64,
+    pub max: f64,
+    /// Mean absolute difference of consecutive samples (RFC 3550 style).
+    pub jitter: f64,
+}
+
+/// The SNMP system group; `null` fields are objects the agent does not have.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snmp {
+    pub version: String,
+    pub sys_name: Option<String>,
+    pub sys_descr: Option<String>,
+    pub sys_object_id: Option<String>,
+    pub sys_uptime_ticks: Option<u32>,
+    pub sys_contact: Option<String>,
+    pub sys_location: Option<String>,
+    pub sys_services: Option<i64>,
+}
+
+/// One interface (filled by the inventory issue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interface {
+    pub index: u32,
+    pub name: Option<String>,
+    pub alias: Option<String>,
+    pub admin_up: Option<bool>,
+    pub oper_up: Option<bool>,
+    pub speed_mbps: Option<u64>,
+    pub mac: Option<String>,
+    pub in_errors: Option<u64>,
+    pub out_errors: Option<u64>,
+}
+
+/// One neighbour link (filled by the inventory issue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neighbor {
+    pub local_port: Option<String>,
+    pub remote_name: Option<String>,
+    pub remote_port: Option<String>,
+    pub protocol: String,
+}
+
+/// Health summary (filled by the inventory issue).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub reasons: Vec<String>,
+    pub cpu_pct: Option<f64>,
+    pub mem_pct: Option<f64>,
+    pub temp_c: Option<f64>,
+}
+
+impl Icmp {
+    /// Statistics from the RTT samples of `sent` echoes (lost ones absent).
+    pub fn from_samples(sent: u32, rtts_ms: &[f64]) -> Icmp {
+        let received = rtts_ms.len() as u32;
+        let loss_pct = if sent == 0 {
+            0.0
+        } else {
+            round3(100.0 * f64::from(sent - received.min(sent)) / f64::from(sent))
+        };
+        let rtt_ms = (!rtts_ms.is_empty()).then(|| {
+            let min = rtts_ms.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = rtts_ms.iter().copied().fold(0.0, f64::max);
+            let avg = rtts_ms.iter().sum::<f64>() / rtts_ms.len() as f64;
+            let jitter = if rtts_ms.len() < 2 {
+                0.0
+            } else {
+                rtts_ms.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>()
+                    / (rtts_ms.len() - 1) as f64
+            };
+            Rtt {
+                min: round3(min),
+                avg: round3(avg),
+                max: round3(max),
+                jitter: round3(jitter),
+            }
+        });
+        Icmp {
+            alive: received > 0,
+            sent,
+            received,
+            loss_pct,
+            rtt_ms,
+        }
+    }
+}
+
+/// Round to 3 decimals: microsecond precision is all an RTT carries.
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn icmp_stats() {
+        let s = Icmp::from_samples(4, &[1.0, 3.0, 2.0]);
+        assert!(s.alive);
+        assert_eq!(s.received, 3);
+        assert_eq!(s.loss_pct, 25.0);
+        let r = s.rtt_ms.unwrap();
+        assert_eq!((r.min, r.avg, r.max, r.jitter), (1.0, 2.0, 3.0, 1.5));
+        let dead = Icmp::from_samples(3, &[]);
+        assert!(!dead.alive && dead.rtt_ms.is_none() && dead.loss_pct == 100.0);
+    }
+}

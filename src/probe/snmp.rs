@@ -1,0 +1,336 @@
+//! SNMP identity: the system group, read with v2c (then v1) and a list of
+//! communities.
+//!
+//! Two paths. The sweep sends one GetRequest per address from a shared,
+//! unconnected socket and matches answers by source address: snmp2's
+//! `AsyncSession` owns a connected socket and two 64 KiB buffers, too heavy
+//! for 65 536 addresses in flight, and it exposes no request encoder, so the
+//! request is encoded here (a few lines of BER) while every answer is decoded
+//! by snmp2. Hosts found alive but not identified by the sweep get a full
+//! `AsyncSession` exchange with retries and the v1 fallback.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use snmp2::{AsyncSession, MessageType, Oid, Pdu, Value, Version};
+
+use crate::model::Snmp;
+
+/// sysDescr, sysObjectID, sysUpTime, sysContact, sysName, sysLocation, sysServices.
+pub const SYSTEM_OIDS: [&[u64]; 7] = [
+    &[1, 3, 6, 1, 2, 1, 1, 1, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 2, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 3, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 4, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 5, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 6, 0],
+    &[1, 3, 6, 1, 2, 1, 1, 7, 0],
+];
+
+/// UDP port of SNMP agents.
+pub const SNMP_PORT: u16 = 161;
+
+/// Name of a version as written in the scan file.
+pub fn version_name(v: Version) -> &'static str {
+    match v {
+        Version::V1 => "v1",
+        Version::V2C => "v2c",
+        Version::V3 => "v3",
+    }
+}
+
+// ---------------------------------------------------------------- encoding
+
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+    out.push(tag);
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes = n.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+}
+
+fn int_content(n: i64) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let mut start = 0;
+    // minimal two's complement: drop redundant leading 0x00 / 0xff bytes
+    while start < 7 {
+        let (b, next) = (bytes[start], bytes[start + 1]);
+        if (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    bytes[start..].to_vec()
+}
+
+fn oid_content(arcs: &[u64]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(arcs.len() + 2);
+    let (first, rest) = match arcs {
+        [a, b, rest @ ..] => (a * 40 + b, rest),
+        [a] => (a * 40, &[][..]),
+        [] => (0, &[][..]),
+    };
+    for &arc in std::iter::once(&first).chain(rest) {
+        let mut chunk = [0u8; 10];
+        let mut i = chunk.len();
+        let mut v = arc;
+        loop {
+            i -= 1;
+            chunk[i] = (v & 0x7f) as u8 | if i == chunk.len() - 1 { 0 } else { 0x80 };
+            v >>= 7;
+            if v == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(&chunk[i..]);
+    }
+    out
+}
+
+/// Encode a v1/v2c GetRequest for `oids`.
+pub fn encode_get(version: Version, community: &[u8], req_id: i32, oids: &[&[u64]]) -> Vec<u8> {
+    let mut vbl = Vec::new();
+    for oid in oids {
+        let mut vb = Vec::new();
+        push_tlv(&mut vb, 0x06, &oid_content(oid));
+        push_tlv(&mut vb, 0x05, &[]);
+        push_tlv(&mut vbl, 0x30, &vb);
+    }
+    let mut pdu = Vec::new();
+    push_tlv(&mut pdu, 0x02, &int_content(i64::from(req_id)));
+    push_tlv(&mut pdu, 0x02, &[0]);
+    push_tlv(&mut pdu, 0x02, &[0]);
+    push_tlv(&mut pdu, 0x30, &vbl);
+    let mut msg = Vec::new();
+    push_tlv(&mut msg, 0x02, &int_content(version as i64));
+    push_tlv(&mut msg, 0x04, community);
+    push_tlv(&mut msg, 0xa0, &pdu);
+    let mut out = Vec::with_capacity(msg.len() + 4);
+    push_tlv(&mut out, 0x30, &msg);
+    out
+}
+
+// ---------------------------------------------------------------- decoding
+
+/// Device strings are data: keep them as sent, decoded lossily.
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn oid_arcs(oid: &Oid<'_>) -> Option<Vec<u64>> {
+    oid.iter().map(Iterator::collect)
+}
+
+/// Fill the system group from a response's varbinds; values of the wrong
+/// type and `noSuch*` exceptions stay `null`.
+pub fn system_from_pdu(version: Version, pdu: &Pdu<'_>) -> Snmp {
+    let mut s = Snmp {
+        version: version_name(version).to_string(),
+        ..Snmp::default()
+    };
+    for (oid, value) in pdu.varbinds.clone() {
+        let Some(arcs) = oid_arcs(&oid) else { continue };
+        let Some(idx) = SYSTEM_OIDS.iter().position(|o| *o == arcs.as_slice()) else {
+            continue;
+        };
+        match (idx, value) {
+            (0, Value::OctetString(b)) => s.sys_descr = Some(text(b)),
+            (1, Value::ObjectIdentifier(o)) => s.sys_object_id = Some(o.to_id_string()),
+            (2, Value::Timeticks(t)) => s.sys_uptime_ticks = Some(t),
+            (3, Value::OctetString(b)) => s.sys_contact = Some(text(b)),
+            (4, Value::OctetString(b)) => s.sys_name = Some(text(b)),
+            (5, Value::OctetString(b)) => s.sys_location = Some(text(b)),
+            (6, Value::Integer(n)) => s.sys_services = Some(n),
+            _ => {}
+        }
+    }
+    s
+}
+
+/// One agent's answer to the sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepAnswer {
+    /// Preference of the credential that answered: v2c before v1, then the
+    /// communities in the order given. Lower is better.
+    pub rank: usize,
+    /// False when the agent answered with an error (a v1 agent missing one
+    /// of the objects): the host then gets a full exchange afterwards.
+    pub complete: bool,
+    pub system: Snmp,
+}
+
+/// Decode a datagram received by the sweep socket: a Response with our
+/// request id and one of our communities.
+pub fn decode_sweep_reply(
+    bytes: &[u8],
+    req_id: i32,
+    communities: &[String],
+) -> Option<SweepAnswer> {
+    let pdu = Pdu::from_bytes(bytes).ok()?;
+    if pdu.message_type != MessageType::Response || pdu.req_id != req_id {
+        return None;
+    }
+    let idx = communities
+        .iter()
+        .position(|c| c.as_bytes() == pdu.community)?;
+    let version = pdu.version().ok()?;
+    Some(SweepAnswer {
+        rank: if version == Version::V2C {
+            0
+        } else {
+            communities.len()
+        } + idx,
+        complete: pdu.error_status == 0,
+        system: system_from_pdu(version, &pdu),
+    })
+}
+
+// ---------------------------------------------------------------- sessions
+
+/// Timeouts and retries of a follow-up exchange.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    pub timeout: Duration,
+    pub retries: u32,
+}
+
+/// Why one GET did not produce an answer.
+enum Failure {
+    /// No answer in time: try again, then the next credential.
+    Timeout,
+    /// ICMP port unreachable or another socket error: no agent, stop.
+    NoAgent,
+}
+
+async fn get_once(
+    ip: IpAddr,
+    version: Version,
+    community: &[u8],
+    oids: &[Oid<'static>],
+    timeout: Duration,
+    req_id: i32,
+) -> Result<Snmp, Failure> {
+    let addr = SocketAddr::new(ip, SNMP_PORT);
+    let mut session = match version {
+        Version::V1 => AsyncSession::new_v1(addr, community, req_id).await,
+        _ => AsyncSession::new_v2c(addr, community, req_id).await,
+    }
+    .map_err(|_| Failure::NoAgent)?;
+    let mut oids: Vec<&Oid<'static>> = oids.iter().collect();
+    // v1 answers noSuchName for the whole PDU when one object is missing:
+    // drop that object and ask again (at most once per object).
+    for _ in 0..=SYSTEM_OIDS.len() {
+        let pdu = match tokio::time::timeout(timeout, session.get_many(&oids)).await {
+            Err(_) => return Err(Failure::Timeout),
+            Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => return Err(Failure::NoAgent),
+            Ok(Err(_)) => return Err(Failure::Timeout),
+            Ok(Ok(pdu)) => pdu,
+        };
+        let bad = pdu.error_status as usize;
+        let at = pdu.error_index as usize;
+        if version == Version::V1 && bad == 2 && at >= 1 && at <= oids.len() && oids.len() > 1 {
+            oids.remove(at - 1);
+            continue;
+        }
+        return Ok(system_from_pdu(version, &pdu));
+    }
+    Err(Failure::Timeout)
+}
+
+/// Read the system group of one host, trying each community with v2c and
+/// then v1, each with retries. `None`: no credential worked (or no agent).
+pub async fn identify(
+    ip: IpAddr,
+    communities: &[String],
+    opts: SessionOptions,
+    req_id_base: i32,
+) -> Option<Snmp> {
+    let oids: Vec<Oid<'static>> = SYSTEM_OIDS
+        .iter()
+        .filter_map(|o| Oid::from(o).ok())
+        .collect();
+    let mut req_id = req_id_base;
+    for version in [Version::V2C, Version::V1] {
+        for community in communities {
+            for _ in 0..=opts.retries {
+                req_id = req_id.wrapping_add(16);
+                match get_once(
+                    ip,
+                    version,
+                    community.as_bytes(),
+                    &oids,
+                    opts.timeout,
+                    req_id,
+                )
+                .await
+                {
+                    Ok(s) => return Some(s),
+                    Err(Failure::NoAgent) => return None,
+                    Err(Failure::Timeout) => {}
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_request_round_trips_through_snmp2() {
+        let bytes = encode_get(Version::V2C, b"public", 0x1234_5678, &SYSTEM_OIDS);
+        let pdu = Pdu::from_bytes(&bytes).unwrap();
+        assert_eq!(pdu.message_type, MessageType::GetRequest);
+        assert_eq!(pdu.req_id, 0x1234_5678);
+        assert_eq!(pdu.community, b"public");
+        assert_eq!(pdu.version().unwrap(), Version::V2C);
+        let oids: Vec<String> = pdu.varbinds.map(|(o, _)| o.to_id_string()).collect();
+        assert_eq!(oids.len(), 7);
+        assert_eq!(oids[0], "1.3.6.1.2.1.1.1.0");
+        assert_eq!(oids[6], "1.3.6.1.2.1.1.7.0");
+    }
+
+    #[test]
+    fn integers_and_large_arcs_encode_minimally() {
+        assert_eq!(int_content(0), [0]);
+        assert_eq!(int_content(127), [127]);
+        assert_eq!(int_content(128), [0, 128]);
+        assert_eq!(int_content(-1), [0xff]);
+        assert_eq!(int_content(-129), [0xff, 0x7f]);
+        assert_eq!(
+            oid_content(&[1, 3, 6, 1, 4, 1, 2636]),
+            [0x2b, 6, 1, 4, 1, 0x94, 0x4c]
+        );
+        for id in [i32::MIN, -1, 0, 1, i32::MAX] {
+            let b = encode_get(Version::V1, b"x", id, &[&[1, 3, 6, 1, 4, 1, 4_294_967_295]]);
+            assert_eq!(Pdu::from_bytes(&b).unwrap().req_id, id);
+        }
+    }
+
+    #[test]
+    fn long_communities_use_long_form_lengths() {
+        let long = vec![b'a'; 300];
+        let bytes = encode_get(Version::V2C, &long, 7, &SYSTEM_OIDS);
+        let pdu = Pdu::from_bytes(&bytes).unwrap();
+        assert_eq!(pdu.community, long.as_slice());
+    }
+
+    #[test]
+    fn garbage_is_not_a_reply() {
+        let communities = vec!["public".to_string()];
+        assert!(decode_sweep_reply(&[0x30, 0x82, 0xff], 1, &communities).is_none());
+        assert!(decode_sweep_reply(b"", 1, &communities).is_none());
+        // a request is not a response
+        let req = encode_get(Version::V2C, b"public", 1, &SYSTEM_OIDS);
+        assert!(decode_sweep_reply(&req, 1, &communities).is_none());
+    }
+}

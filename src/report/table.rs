@@ -1,0 +1,102 @@
+//! Terminal table: one row per device, then a summary line.
+
+use comfy_table::{presets::NOTHING, ContentArrangement, Table};
+
+use crate::model::{Device, ScanFile};
+
+/// Widest the table gets: fits a 100-column terminal.
+const WIDTH: u16 = 100;
+
+/// Device-supplied text is data: control characters become visible escapes
+/// and long text is cut, so a hostile agent cannot redraw the terminal.
+fn cell(text: &str, max: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    if clean.chars().count() > max {
+        let cut: String = clean.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        clean
+    }
+}
+
+fn rtt(d: &Device) -> String {
+    match d.icmp.as_ref().and_then(|i| i.rtt_ms.as_ref()) {
+        Some(r) => format!("{:.2}", r.avg),
+        None => "-".into(),
+    }
+}
+
+fn loss(d: &Device) -> String {
+    match &d.icmp {
+        Some(i) => format!("{:.0}%", i.loss_pct),
+        None => "-".into(),
+    }
+}
+
+/// Render the devices (one line each, fitting 100 columns) and a summary line.
+pub fn render(scan: &ScanFile) -> String {
+    let ip_w = scan.devices.iter().map(|d| d.ip.len()).max().unwrap_or(2);
+    // IP, FOUND BY, RTT, LOSS, SNMP, NAME, then the description takes the rest
+    let fixed = ip_w + 13 + 7 + 5 + 4 + 20;
+    let descr_w = (usize::from(WIDTH)).saturating_sub(fixed + 7 * 2).max(12);
+    let mut t = Table::new();
+    t.load_preset(NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header([
+            "IP",
+            "FOUND BY",
+            "RTT ms",
+            "LOSS",
+            "SNMP",
+            "NAME",
+            "DESCRIPTION",
+        ]);
+    for d in &scan.devices {
+        let s = d.snmp.as_ref();
+        t.add_row([
+            d.ip.clone(),
+            d.found_by.join(","),
+            rtt(d),
+            loss(d),
+            s.map_or("-".into(), |s| s.version.clone()),
+            cell(s.and_then(|s| s.sys_name.as_deref()).unwrap_or("-"), 20),
+            cell(
+                s.and_then(|s| s.sys_descr.as_deref()).unwrap_or("-"),
+                descr_w,
+            ),
+        ]);
+    }
+    let st = &scan.stats;
+    let mut out = if scan.devices.is_empty() {
+        String::new()
+    } else {
+        format!("{t}\n")
+    };
+    out.push_str(&format!(
+        "{} addresses swept, {} devices: {} answer ping, {} answer SNMP, {} answer TCP; {:.1} s{}\n",
+        st.addresses,
+        st.devices,
+        st.icmp_alive,
+        st.snmp_responding,
+        st.tcp_alive,
+        scan.duration_ms as f64 / 1000.0,
+        if scan.interrupted { " (INTERRUPTED: partial results)" } else { "" },
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_text_is_neutralised_and_cut() {
+        assert_eq!(cell("a\x1b[2Jb\r\nc", 40), "a [2Jb c");
+        let long = "x".repeat(500);
+        assert_eq!(cell(&long, 10).chars().count(), 10);
+    }
+}

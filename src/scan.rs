@@ -1,0 +1,321 @@
+//! The scan pipeline: targets → sweep → TCP → SNMP identity → echoes →
+//! `ScanFile`. Driven by [`Settings`], reporting progress as events.
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Semaphore;
+
+use crate::error::Error;
+use crate::event::{Cancel, Event, Events, Phase};
+use crate::model::{Device, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
+use crate::probe::icmp::{self, EchoOptions};
+use crate::probe::snmp::{self, SessionOptions};
+use crate::probe::sweep::{self, SweepOptions};
+use crate::probe::tcp;
+use crate::targets::TargetSet;
+
+/// Which addresses get an SNMP GET during the sweep (before anything is
+/// known about them). Found hosts the sweep did not cover get one afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnmpSweep {
+    /// Every address of contiguous target blocks of at most
+    /// [`SNMP_SWEEP_AUTO_MAX`] addresses (a /16); larger blocks: `Alive`.
+    Auto,
+    /// Every address: finds agents that drop ICMP (most firewalls).
+    All,
+    /// Only hosts found alive by ICMP or TCP.
+    Alive,
+    /// No SNMP at all.
+    Off,
+}
+
+/// Largest contiguous block that `SnmpSweep::Auto` sweeps with SNMP: a /16.
+pub const SNMP_SWEEP_AUTO_MAX: u128 = 65_536;
+
+/// Everything a scan needs, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub targets: TargetSet,
+    pub rate: u32,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub icmp: bool,
+    pub count: u32,
+    pub interval: Duration,
+    pub tcp_ports: Vec<u16>,
+    pub communities: Vec<String>,
+    pub snmp_sweep: SnmpSweep,
+    pub snmp_timeout: Duration,
+    pub snmp_retries: u32,
+    pub snmp_concurrency: usize,
+    pub profile: String,
+}
+
+impl Settings {
+    /// Largest target block whose addresses the sweep sends SNMP GETs to
+    /// (0: none).
+    pub fn snmp_sweep_max_block(&self) -> u128 {
+        if self.communities.is_empty() {
+            return 0;
+        }
+        match self.snmp_sweep {
+            SnmpSweep::All => u128::MAX,
+            SnmpSweep::Auto => SNMP_SWEEP_AUTO_MAX,
+            SnmpSweep::Alive | SnmpSweep::Off => 0,
+        }
+    }
+}
+
+/// Per-run tags for our echoes and requests, so replies to another run (or
+/// another program) are not taken for ours.
+fn run_tags() -> (u16, i32) {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let mix = nanos ^ std::process::id().rotate_left(16);
+    ((mix & 0xffff) as u16, (mix >> 1) as i32)
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// Run a scan. Cancellation stops sending and returns what was found,
+/// marked `interrupted`.
+pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Result<ScanFile, Error> {
+    let started = SystemTime::now();
+    let clock = std::time::Instant::now();
+    let (ident, req_id) = run_tags();
+    let snmp_max_block = settings.snmp_sweep_max_block();
+    let snmp_on = !settings.communities.is_empty() && settings.snmp_sweep != SnmpSweep::Off;
+
+    // 1. sweep: ICMP (+ SNMP) to every address
+    let sw = sweep::sweep(
+        &settings.targets,
+        &SweepOptions {
+            rate: settings.rate,
+            timeout: settings.timeout,
+            retries: settings.retries,
+            icmp: settings.icmp,
+            communities: if snmp_max_block > 0 {
+                settings.communities.clone()
+            } else {
+                Vec::new()
+            },
+            snmp_max_block,
+            ident,
+            req_id,
+        },
+        events,
+        cancel,
+    )
+    .await?;
+    let mut packets = sw.packets_sent;
+
+    // 2. TCP connect probes for the addresses still silent
+    let mut tcp_found = HashMap::new();
+    if !settings.tcp_ports.is_empty() && !cancel.is_cancelled() {
+        let silent = |ip: &IpAddr| !sw.icmp_alive.contains(ip) && !sw.snmp.contains_key(ip);
+        let total = settings.targets.iter().filter(silent).count() as u64;
+        tcp_found = tcp::sweep(
+            settings.targets.iter().filter(silent),
+            total,
+            &settings.tcp_ports,
+            settings.timeout.max(Duration::from_millis(200)),
+            settings.rate,
+            events,
+            cancel,
+        )
+        .await;
+        packets += total * settings.tcp_ports.len() as u64;
+    }
+
+    let found: BTreeSet<IpAddr> = sw
+        .icmp_alive
+        .iter()
+        .chain(sw.snmp.keys())
+        .chain(tcp_found.keys())
+        .copied()
+        .collect();
+
+    // 3. SNMP identity for found hosts the sweep did not (fully) identify;
+    //    when the sweep sent GETs, every credential already had its chances
+    let mut partial = Vec::new();
+    let mut snmp_found: HashMap<IpAddr, Snmp> = HashMap::new();
+    for (ip, answer) in sw.snmp {
+        if answer.complete {
+            snmp_found.insert(ip, answer.system);
+        } else {
+            partial.push(ip);
+        }
+    }
+    let swept = |ip: &IpAddr| {
+        settings
+            .targets
+            .block_len(*ip)
+            .is_some_and(|n| n <= snmp_max_block)
+    };
+    let mut todo: Vec<IpAddr> = Vec::new();
+    if snmp_on && !cancel.is_cancelled() {
+        todo = found
+            .iter()
+            .filter(|ip| !snmp_found.contains_key(ip) && !swept(ip))
+            .copied()
+            .collect();
+        todo.extend(partial);
+        todo.sort();
+    }
+
+    // 4. RTT and loss of every found host, while the SNMP exchanges run
+    let hosts: Vec<IpAddr> = if settings.icmp && settings.count > 0 && !cancel.is_cancelled() {
+        found.iter().copied().collect()
+    } else {
+        Vec::new()
+    };
+    let echo_opts = EchoOptions {
+        count: settings.count,
+        interval: settings.interval,
+        timeout: settings.timeout,
+        rate: settings.rate,
+        ident: ident.wrapping_add(1),
+    };
+    let (more, echoes) = tokio::join!(
+        identify_all(&todo, settings, req_id, events, cancel),
+        icmp::measure(&hosts, echo_opts, events, cancel)
+    );
+    snmp_found.extend(more);
+    let mut icmp_stats = echoes?;
+    packets += hosts.len() as u64 * u64::from(settings.count);
+
+    // 5. the model, sorted by IP
+    let devices: Vec<Device> = found
+        .iter()
+        .map(|ip| {
+            let mut by = Vec::new();
+            if sw.icmp_alive.contains(ip) {
+                by.push("icmp".to_string());
+            }
+            let snmp = snmp_found.remove(ip);
+            if snmp.is_some() {
+                by.push("snmp".to_string());
+            }
+            let tcp_port = tcp_found.get(ip).copied();
+            if tcp_port.is_some() {
+                by.push("tcp".to_string());
+            }
+            let id = snmp
+                .as_ref()
+                .and_then(|s| s.sys_name.clone())
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| ip.to_string());
+            Device {
+                id,
+                ip: ip.to_string(),
+                found_by: by,
+                icmp: icmp_stats.remove(ip),
+                snmp,
+                tcp_port,
+                role: None,
+                vendor: None,
+                model: None,
+                os: None,
+                os_version: None,
+                serial: None,
+                interfaces: None,
+                neighbors: None,
+                health: None,
+            }
+        })
+        .collect();
+
+    let stats = Stats {
+        addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
+        icmp_alive: sw.icmp_alive.len() as u64,
+        snmp_responding: devices.iter().filter(|d| d.snmp.is_some()).count() as u64,
+        tcp_alive: tcp_found.len() as u64,
+        devices: devices.len() as u64,
+        packets_sent: packets,
+    };
+    let finished = SystemTime::now();
+    Ok(ScanFile {
+        schema: SCAN_SCHEMA.to_string(),
+        tool: Tool::default(),
+        started_at: rfc3339(started),
+        finished_at: rfc3339(finished),
+        duration_ms: clock.elapsed().as_millis() as u64,
+        targets: settings.targets.specs.clone(),
+        excluded: settings.targets.excluded.clone(),
+        profile: settings.profile.clone(),
+        interrupted: cancel.is_cancelled(),
+        stats,
+        devices,
+    })
+}
+
+/// SNMP identity of `hosts`, many at once (each host's own exchange is
+/// sequential: credentials in order, then v1).
+async fn identify_all(
+    hosts: &[IpAddr],
+    settings: &Settings,
+    req_id: i32,
+    events: &Events,
+    cancel: &Cancel,
+) -> HashMap<IpAddr, Snmp> {
+    let mut out = HashMap::new();
+    if hosts.is_empty() {
+        return out;
+    }
+    events.emit(Event::Started {
+        phase: Phase::Snmp,
+        total: hosts.len() as u64,
+    });
+    let permits = Arc::new(Semaphore::new(settings.snmp_concurrency.max(1)));
+    let communities: Arc<[String]> = settings.communities.clone().into();
+    let opts = SessionOptions {
+        timeout: settings.snmp_timeout,
+        retries: settings.snmp_retries,
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, &ip) in hosts.iter().enumerate() {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        let communities = communities.clone();
+        let base = req_id.wrapping_add((i as i32).wrapping_mul(4096));
+        tasks.spawn(async move {
+            let _permit = permit;
+            (ip, snmp::identify(ip, &communities, opts, base).await)
+        });
+        while let Some(done) = tasks.try_join_next() {
+            take_identity(done, &mut out, events);
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        take_identity(done, &mut out, events);
+    }
+    events.emit(Event::Finished { phase: Phase::Snmp });
+    out
+}
+
+fn take_identity(
+    done: Result<(IpAddr, Option<Snmp>), tokio::task::JoinError>,
+    out: &mut HashMap<IpAddr, Snmp>,
+    events: &Events,
+) {
+    if let Ok((ip, found)) = done {
+        events.emit(Event::Advanced {
+            phase: Phase::Snmp,
+            by: 1,
+        });
+        if let Some(s) = found {
+            out.insert(ip, s);
+        }
+    }
+}

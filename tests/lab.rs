@@ -1,0 +1,368 @@
+//! Integration tests against the project's lab (tests/lab/nclab, brought up
+//! by tests/run.sh with tests/lab/configs/test.toml). The scanner runs inside
+//! the lab's scanner namespace, which has no default route: nothing leaves
+//! the lab. These tests are `#[ignore]`d for a plain `cargo test`, and
+//! tests/run.sh runs them with `--include-ignored`; without the lab they
+//! fail, they never pass by skipping.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const SCAN_NS: &str = "ncs-scan";
+const MANIFEST: &str = "/run/netcensus-lab/manifest.json";
+
+fn manifest() -> &'static Value {
+    static M: OnceLock<Value> = OnceLock::new();
+    M.get_or_init(|| {
+        let text = std::fs::read_to_string(MANIFEST)
+            .unwrap_or_else(|e| panic!("lab is not up ({MANIFEST}: {e}); run tests/run.sh"));
+        serde_json::from_str(&text).expect("manifest is JSON")
+    })
+}
+
+fn hosts() -> &'static Vec<Value> {
+    manifest()["hosts"].as_array().expect("hosts")
+}
+
+struct Run {
+    code: i32,
+    stderr: String,
+    scan: Option<Value>,
+}
+
+/// Run `netcensus scan ARGS -o JSON` inside the scanner namespace.
+fn scan(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("scan.json");
+    let o = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            SCAN_NS,
+            env!("CARGO_BIN_EXE_netcensus"),
+            "scan",
+            "-q",
+        ])
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run ip netns exec");
+    let scan = std::fs::read_to_string(&out)
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("scan file is JSON"));
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        scan,
+    }
+}
+
+fn ok_scan(args: &[&str]) -> Value {
+    let r = scan(args);
+    assert_eq!(r.code, 0, "scan {args:?} failed: {}", r.stderr);
+    r.scan.expect("scan file written")
+}
+
+/// One default scan of the whole lab, shared by the tests that read it.
+fn full_scan() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| ok_scan(&["10.77.0.0/16", "fd77::/120", "fd77::2:0/120"]))
+}
+
+fn devices(scan: &Value) -> &Vec<Value> {
+    scan["devices"].as_array().expect("devices")
+}
+
+fn device<'a>(scan: &'a Value, ip: &str) -> Option<&'a Value> {
+    devices(scan).iter().find(|d| d["ip"] == ip)
+}
+
+fn found_by(d: &Value) -> Vec<String> {
+    d["found_by"]
+        .as_array()
+        .expect("found_by")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Every address of the lab (v4 and v6) with what the manifest says of it.
+fn lab_addresses() -> Vec<(String, &'static Value)> {
+    let mut out = Vec::new();
+    for h in hosts() {
+        for k in ["ip", "ip6"] {
+            if let Some(a) = h[k].as_str() {
+                out.push((a.to_string(), h));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn sweep_finds_every_pinging_host_and_no_phantom() {
+    let scan = full_scan();
+    let found_icmp: BTreeSet<String> = devices(scan)
+        .iter()
+        .filter(|d| found_by(d).contains(&"icmp".to_string()))
+        .map(|d| d["ip"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let lab: BTreeSet<String> = lab_addresses().into_iter().map(|(a, _)| a).collect();
+    for d in devices(scan) {
+        let ip = d["ip"].as_str().unwrap_or_default();
+        assert!(lab.contains(ip), "phantom device {ip}");
+    }
+    for (addr, h) in lab_addresses() {
+        let answers = h["icmp_reply"] == true;
+        let lossy = h["loss"].as_f64().unwrap_or(0.0) > 0.0;
+        if answers && !lossy {
+            assert!(
+                found_icmp.contains(&addr),
+                "{addr} ({}) answers ping but was not found",
+                h["name"]
+            );
+        }
+        if !answers {
+            assert!(
+                !found_icmp.contains(&addr),
+                "{addr} drops ping but is marked ICMP-alive"
+            );
+        }
+    }
+    assert_eq!(scan["schema"], "netcensus/scan/v1");
+    assert_eq!(scan["interrupted"], false);
+    assert_eq!(scan["stats"]["addresses"], 65534 + 2 * 256);
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn ping_dropping_firewall_is_found_by_snmp() {
+    let fw = device(full_scan(), "10.77.3.1").expect("fw-1 (drops ICMP) found");
+    assert_eq!(found_by(fw), ["snmp"]);
+    assert_eq!(fw["snmp"]["sys_name"], "fw-1");
+    assert_eq!(fw["icmp"]["received"], 0);
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn snmp_identity_equals_the_recording() {
+    let scan = full_scan();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let mut checked = 0;
+    for (addr, h) in lab_addresses() {
+        if h["kind"] != "device"
+            || h["snmp"]["version"] != "v2c"
+            || h["snmp"]["community"] != "public"
+        {
+            continue;
+        }
+        let d = device(scan, &addr).unwrap_or_else(|| panic!("device {addr} not found"));
+        let s = &d["snmp"];
+        assert!(s.is_object(), "{addr}: no SNMP identity");
+        assert_eq!(s["version"], "v2c", "{addr}");
+        for (mine, theirs) in [
+            ("sys_name", "sysName"),
+            ("sys_descr", "sysDescr"),
+            ("sys_object_id", "sysObjectID"),
+            ("sys_contact", "sysContact"),
+            ("sys_location", "sysLocation"),
+            ("sys_services", "sysServices"),
+        ] {
+            let want = &h[theirs];
+            let hex = &h["not_utf8_hex"][theirs];
+            if let Some(hex) = hex.as_str() {
+                let bytes: Vec<u8> = (0..hex.len())
+                    .step_by(2)
+                    .filter_map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                    .collect();
+                assert_eq!(
+                    s[mine],
+                    String::from_utf8_lossy(&bytes).as_ref(),
+                    "{addr} {mine}"
+                );
+            } else {
+                assert_eq!(&s[mine], want, "{addr} {mine}");
+            }
+        }
+        if let (Some(base), Some(anchor)) =
+            (h["sysUpTime_base"].as_f64(), h["sysUpTime_anchor"].as_f64())
+        {
+            let expected = (base + 100.0 * (now - anchor)) % 4_294_967_295.0;
+            let got = s["sys_uptime_ticks"].as_f64().expect("uptime");
+            // the scan ran moments ago: allow 60 s
+            assert!(
+                (expected - got).abs() < 6000.0,
+                "{addr} uptime {got} vs {expected}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} devices compared");
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn v3_only_and_other_community_devices_have_null_snmp() {
+    let scan = full_scan();
+    for ip in ["10.77.4.2", "10.77.5.1"] {
+        let d = device(scan, ip).unwrap_or_else(|| panic!("{ip} not found"));
+        assert!(d["snmp"].is_null(), "{ip}: {}", d["snmp"]);
+        assert_eq!(found_by(d), ["icmp"]);
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn communities_are_tried_in_order_and_never_written() {
+    let r = scan(&[
+        "10.77.5.1",
+        "10.77.1.1",
+        "-c",
+        "wrong-one,s3cret-ro",
+        "-c",
+        "public",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let scan = r.scan.expect("scan file");
+    assert_eq!(
+        device(&scan, "10.77.5.1").expect("secret-sw")["snmp"]["sys_name"],
+        "secret-sw"
+    );
+    assert_eq!(
+        device(&scan, "10.77.1.1").expect("core-rtr-1")["snmp"]["sys_name"],
+        "core-rtr-1"
+    );
+    let text = scan.to_string();
+    assert!(!text.contains("s3cret") && !text.contains("wrong-one") && !text.contains("public"));
+    assert!(!r.stderr.contains("s3cret"));
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn wrong_community_is_no_error() {
+    let r = scan(&["10.77.1.0/24", "--community", "not-the-one"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let scan = r.scan.expect("scan file");
+    let d = device(&scan, "10.77.1.1").expect("core-rtr-1 answers ping");
+    assert!(d["snmp"].is_null());
+    assert_eq!(scan["stats"]["snmp_responding"], 0);
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn tcp_probe_finds_a_host_that_drops_ping() {
+    let without = ok_scan(&["10.77.0.11"]);
+    assert!(device(&without, "10.77.0.11").is_none());
+    let with = ok_scan(&["10.77.0.11", "--tcp-ports", "22,443"]);
+    let d = device(&with, "10.77.0.11").expect("found by TCP");
+    assert_eq!(found_by(d), ["tcp"]);
+    assert_eq!(d["tcp_port"], 22);
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn lossy_host_reports_its_loss() {
+    let scan = ok_scan(&[
+        "10.77.0.12",
+        "--count",
+        "40",
+        "--retries",
+        "10",
+        "--interval",
+        "5ms",
+    ]);
+    let d = device(&scan, "10.77.0.12").expect("lossy host found");
+    let icmp = &d["icmp"];
+    assert_eq!(icmp["sent"], 40);
+    let loss = icmp["loss_pct"].as_f64().expect("loss");
+    assert!(
+        (10.0..=60.0).contains(&loss),
+        "loss {loss}% for a 30% lossy host"
+    );
+    let rtt = &icmp["rtt_ms"];
+    assert!(
+        rtt["min"].as_f64() <= rtt["avg"].as_f64() && rtt["avg"].as_f64() <= rtt["max"].as_f64()
+    );
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn ipv6_hosts_and_snmp_over_ipv6() {
+    let scan = full_scan();
+    for ip in ["fd77::10", "fd77::66"] {
+        let d = device(scan, ip).unwrap_or_else(|| panic!("{ip} not found"));
+        assert!(found_by(d).contains(&"icmp".to_string()), "{ip}");
+    }
+    let sw = device(scan, "fd77::2:1").expect("dual-stack switch over IPv6");
+    assert_eq!(sw["snmp"]["sys_name"], "access-sw-1");
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn output_is_sorted_and_deterministic() {
+    let a = ok_scan(&["10.77.1.0/24", "10.77.2.0/24", "10.77.0.10"]);
+    let b = ok_scan(&["10.77.0.10", "10.77.2.0/24", "10.77.1.0/24"]);
+    let ips = |s: &Value| -> Vec<String> {
+        devices(s)
+            .iter()
+            .map(|d| d["ip"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let mut sorted: Vec<std::net::IpAddr> = ips(&a).iter().filter_map(|s| s.parse().ok()).collect();
+    sorted.sort();
+    let sorted: Vec<String> = sorted.iter().map(|i| i.to_string()).collect();
+    assert_eq!(ips(&a), sorted);
+    assert_eq!(ips(&a), ips(&b));
+    let strip = |s: &Value| -> Vec<Value> {
+        devices(s)
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                d["icmp"]["rtt_ms"] = Value::Null;
+                d["snmp"]["sys_uptime_ticks"] = Value::Null;
+                d
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn no_icmp_permission_exits_3() {
+    // an unprivileged user in a namespace where ping sockets are closed:
+    // the machine's own namespace, towards loopback only
+    let o = Command::new("setpriv")
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .args([env!("CARGO_BIN_EXE_netcensus"), "scan", "-q", "127.0.0.1"])
+        .output()
+        .expect("setpriv");
+    let closed = std::fs::read_to_string("/proc/sys/net/ipv4/ping_group_range")
+        .map(|s| s.split_whitespace().next() == Some("1"))
+        .unwrap_or(false);
+    assert!(
+        closed,
+        "this test needs ping_group_range closed in the root namespace"
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("CAP_NET_RAW"));
+}
