@@ -39,7 +39,7 @@ run() { # name, parser, command...
     /usr/bin/time -f '%e %M' -o "$out/time" ip netns exec $ns "$@" >"$out/raw" 2>"$out/err" || true
     after=$(packets)
     $parse <"$out/raw" | sort -u >"$out/found"
-    read -r wall rss <"$out/time"
+    read -r wall rss < <(tail -n 1 "$out/time")
     printf '%-48s %8s %7s %9s %10s %9.1f\n' "$name" "$wall" "$(wc -l <"$out/found")" \
         "$(comm -23 "$out/expected" "$out/found" | wc -l)" "$((after - before))" "$(awk "BEGIN{print $rss/1024}")"
 }
@@ -68,7 +68,7 @@ echo
 echo "== SNMP identity of every device (10.77.0.0/20 holds all 87)"
 /usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
     ip netns exec $ns "$bin" scan 10.77.0.0/20 -q -o "$out/devices.json"
-cat "$out/time"
+tail -n 1 "$out/time"
 python3 - "$out/devices.json" /run/netcensus-lab/manifest.json <<'PY'
 import json, sys
 scan = {d["ip"]: d for d in json.load(open(sys.argv[1]))["devices"]}

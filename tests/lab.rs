@@ -366,3 +366,39 @@ fn no_icmp_permission_exits_3() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("CAP_NET_RAW"));
 }
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn interrupted_scan_writes_partial_results_and_exits_130() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("partial.json");
+    std::fs::write(&out, "previous").expect("seed file");
+    // slow on purpose: 65534 addresses at 5000/s take 13 s
+    let mut child = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            SCAN_NS,
+            env!("CARGO_BIN_EXE_netcensus"),
+            "scan",
+            "-q",
+        ])
+        .args(["10.77.0.0/16", "--rate", "5000", "-o"])
+        .arg(&out)
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    let kill = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130));
+    let scan: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written"))
+        .expect("a whole JSON file, not a truncated one");
+    assert_eq!(scan["interrupted"], true);
+    // the sweep had reached 10.77.0.x in 1.5 s: those hosts are in
+    assert!(device(&scan, "10.77.0.10").is_some());
+}

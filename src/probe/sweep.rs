@@ -1,6 +1,7 @@
 //! The sweep: every target address gets an ICMP echo request and, where the
-//! SNMP sweep applies, a v2c and a v1 GET of the system group per community
-//! (sent together: the sweep's time is set by addresses, not packets).
+//! SNMP sweep applies, a v2c GET of the system group per community (and in
+//! the last pass a v1 GET too: the sweep's time is set by addresses, not
+//! packets, and no host needs a slow v1 follow-up afterwards).
 //!
 //! Sending and receiving are decoupled (zmap style): one loop paces the
 //! requests, receiver tasks collect replies, and no per-address state is
@@ -236,14 +237,15 @@ pub async fn sweep(
         events,
     };
     let snmp = !opts.communities.is_empty();
-    let requests: Vec<Vec<u8>> = opts
-        .communities
-        .iter()
-        .flat_map(|c| {
-            [Version::V2C, Version::V1]
-                .map(|v| encode_get(v, c.as_bytes(), opts.req_id, &SYSTEM_OIDS))
-        })
-        .collect();
+    // v2c in every pass; v1 (for agents that know nothing newer) only in
+    // the last pass, which every silent address reaches anyway
+    let encode = |v: Version| -> Vec<Vec<u8>> {
+        opts.communities
+            .iter()
+            .map(|c| encode_get(v, c.as_bytes(), opts.req_id, &SYSTEM_OIDS))
+            .collect()
+    };
+    let (v2c_requests, v1_requests) = (encode(Version::V2C), encode(Version::V1));
     let mut pacer = Pacer::new(opts.rate);
     let total = u64::try_from(targets.len()).unwrap_or(u64::MAX);
     let mut prev_marks: Vec<(u64, Instant)> = Vec::new();
@@ -331,7 +333,12 @@ pub async fn sweep(
                 };
                 if let Some(sock) = sock {
                     let to = SocketAddr::new(ip, SNMP_PORT);
-                    for req in &requests {
+                    let v1 = if pass == opts.retries {
+                        &v1_requests[..]
+                    } else {
+                        &[]
+                    };
+                    for req in v2c_requests.iter().chain(v1) {
                         let r = sock.send_to(req, to).await;
                         tally(&mut st.out, r);
                     }
