@@ -6,8 +6,6 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::Semaphore;
-
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
 use crate::model::{Device, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
@@ -273,49 +271,32 @@ async fn identify_all(
         phase: Phase::Snmp,
         total: hosts.len() as u64,
     });
-    let permits = Arc::new(Semaphore::new(settings.snmp_concurrency.max(1)));
     let communities: Arc<[String]> = settings.communities.clone().into();
     let opts = SessionOptions {
         timeout: settings.snmp_timeout,
         retries: settings.snmp_retries,
     };
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, &ip) in hosts.iter().enumerate() {
-        if cancel.is_cancelled() {
-            break;
-        }
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        let communities = communities.clone();
-        let base = req_id.wrapping_add((i as i32).wrapping_mul(4096));
-        tasks.spawn(async move {
-            let _permit = permit;
-            (ip, snmp::identify(ip, &communities, opts, base).await)
-        });
-        while let Some(done) = tasks.try_join_next() {
-            take_identity(done, &mut out, events);
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        take_identity(done, &mut out, events);
-    }
+    crate::probe::for_each_bounded(
+        hosts.iter().copied().zip(0i32..),
+        settings.snmp_concurrency,
+        settings.rate,
+        cancel,
+        |(ip, i)| {
+            let communities = communities.clone();
+            let base = req_id.wrapping_add(i.wrapping_mul(4096));
+            async move { (ip, snmp::identify(ip, &communities, opts, base).await) }
+        },
+        |(ip, found)| {
+            events.emit(Event::Advanced {
+                phase: Phase::Snmp,
+                by: 1,
+            });
+            if let Some(s) = found {
+                out.insert(ip, s);
+            }
+        },
+    )
+    .await;
     events.emit(Event::Finished { phase: Phase::Snmp });
     out
-}
-
-fn take_identity(
-    done: Result<(IpAddr, Option<Snmp>), tokio::task::JoinError>,
-    out: &mut HashMap<IpAddr, Snmp>,
-    events: &Events,
-) {
-    if let Ok((ip, found)) = done {
-        events.emit(Event::Advanced {
-            phase: Phase::Snmp,
-            by: 1,
-        });
-        if let Some(s) = found {
-            out.insert(ip, s);
-        }
-    }
 }

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::BorrowedFd;
-use std::sync::Arc;
 use std::time::Duration;
 
 use pnet_packet::icmp::{echo_request::MutableEchoRequestPacket, IcmpPacket, IcmpTypes};
@@ -18,7 +17,6 @@ use socket2::{SockRef, Type};
 use surge_ping::{
     AsyncSocket, Client, Config, Icmpv4Packet, Icmpv6Packet, PingIdentifier, PingSequence, ICMP,
 };
-use tokio::sync::Semaphore;
 
 use crate::error::ProbeError;
 use crate::event::{Cancel, Event, Events, Phase};
@@ -31,16 +29,20 @@ const PAYLOAD: &[u8] = b"netcensus-probe!";
 /// from a large live subnet must not overflow the default ~200 KiB.
 const RECV_BUFFER: usize = 4 << 20;
 
-/// Open an ICMP socket of a family, raw first, datagram as fallback.
-fn open_socket(v6: bool) -> Result<AsyncSocket, ProbeError> {
-    let config = Config::builder()
+/// ICMP socket settings of a family: raw first, datagram as fallback.
+fn config(v6: bool) -> Config {
+    Config::builder()
         .kind(if v6 { ICMP::V6 } else { ICMP::V4 })
         .sock_type_hint(Type::RAW)
-        .build();
-    AsyncSocket::new(&config).map_err(|source| ProbeError::IcmpPermission {
+        .build()
+}
+
+/// The error for a socket we were not allowed to open.
+fn no_permission(v6: bool) -> impl FnOnce(io::Error) -> ProbeError {
+    move |source| ProbeError::IcmpPermission {
         family: if v6 { "v6" } else { "v4" },
         source,
-    })
+    }
 }
 
 /// The sweep's ICMP socket of one family.
@@ -55,7 +57,7 @@ impl EchoSocket {
     /// Open the socket; `ident` marks our echo requests (raw sockets see
     /// every ICMP packet of the host, so replies are filtered on it).
     pub fn open(v6: bool, ident: u16) -> Result<EchoSocket, ProbeError> {
-        let sock = open_socket(v6)?;
+        let sock = AsyncSocket::new(&config(v6)).map_err(no_permission(v6))?;
         // SAFETY: the descriptor belongs to `sock`, which outlives this borrow.
         let fd = unsafe { BorrowedFd::borrow_raw(sock.get_native_sock()) };
         // best effort: a smaller buffer only risks drops under huge bursts
@@ -143,16 +145,7 @@ pub async fn measure(
     if hosts.is_empty() || opts.count == 0 {
         return Ok(out);
     }
-    let client = |v6: bool| -> Result<Client, ProbeError> {
-        let cfg = Config::builder()
-            .kind(if v6 { ICMP::V6 } else { ICMP::V4 })
-            .sock_type_hint(Type::RAW)
-            .build();
-        Client::new(&cfg).map_err(|source| ProbeError::IcmpPermission {
-            family: if v6 { "v6" } else { "v4" },
-            source,
-        })
-    };
+    let client = |v6: bool| Client::new(&config(v6)).map_err(no_permission(v6));
     let c4 = if hosts.iter().any(IpAddr::is_ipv4) {
         Some(client(false)?)
     } else {
@@ -167,23 +160,15 @@ pub async fn measure(
         phase: Phase::Echo,
         total: hosts.len() as u64,
     });
-    let permits = Arc::new(Semaphore::new(ECHO_CONCURRENCY));
-    let mut tasks = tokio::task::JoinSet::new();
-    let gap = Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1)));
-    let start = tokio::time::Instant::now();
-    for (i, &ip) in hosts.iter().enumerate() {
-        let Some(client) = (if ip.is_ipv4() { c4.clone() } else { c6.clone() }) else {
-            continue;
-        };
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        if cancel.is_cancelled() {
-            break;
-        }
-        tokio::time::sleep_until(start + gap * i as u32).await;
-        tasks.spawn(async move {
-            let _permit = permit;
+    super::for_each_bounded(
+        hosts.iter().filter_map(|&ip| {
+            let client = if ip.is_ipv4() { c4.clone() } else { c6.clone() };
+            client.map(|c| (ip, c))
+        }),
+        ECHO_CONCURRENCY,
+        opts.rate,
+        cancel,
+        |(ip, client)| async move {
             let echoes = (0..opts.count).map(|seq| {
                 let client = client.clone();
                 async move {
@@ -203,26 +188,16 @@ pub async fn measure(
                 .flatten()
                 .collect();
             (ip, Icmp::from_samples(opts.count, &rtts))
-        });
-        while let Some(done) = tasks.try_join_next() {
-            if let Ok((ip, stats)) = done {
-                out.insert(ip, stats);
-                events.emit(Event::Advanced {
-                    phase: Phase::Echo,
-                    by: 1,
-                });
-            }
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        if let Ok((ip, stats)) = done {
+        },
+        |(ip, stats)| {
             out.insert(ip, stats);
             events.emit(Event::Advanced {
                 phase: Phase::Echo,
                 by: 1,
             });
-        }
-    }
+        },
+    )
+    .await;
     events.emit(Event::Finished { phase: Phase::Echo });
     Ok(out)
 }

@@ -5,9 +5,55 @@ pub mod snmp;
 pub mod sweep;
 pub mod tcp;
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+use crate::event::Cancel;
+
+/// Run `work` on every item, at most `limit` at once and started at most
+/// `rate` per second, handing each result to `done` as it comes in. Stops
+/// starting new work once cancelled; work already started finishes.
+pub async fn for_each_bounded<T, R, Fut>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    rate: u32,
+    cancel: &Cancel,
+    work: impl Fn(T) -> Fut,
+    mut done: impl FnMut(R),
+) where
+    Fut: Future<Output = R> + Send + 'static,
+    R: Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(limit.max(1)));
+    let mut pacer = Pacer::new(rate);
+    let mut tasks = tokio::task::JoinSet::new();
+    for item in items {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        pacer.tick().await;
+        let fut = work(item);
+        tasks.spawn(async move {
+            let _permit = permit;
+            fut.await
+        });
+        while let Some(Ok(r)) = tasks.try_join_next() {
+            done(r);
+        }
+    }
+    while let Some(r) = tasks.join_next().await {
+        if let Ok(r) = r {
+            done(r);
+        }
+    }
+}
 
 /// Paces sends to a rate. Sleeps only when more than a millisecond ahead
 /// (the timer's resolution), so high rates go out in small bursts; a sender

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpStream;
-use tokio::sync::Semaphore;
 
 use crate::event::{Cancel, Event, Events, Phase};
 
@@ -48,47 +47,28 @@ pub async fn sweep(
         phase: Phase::Tcp,
         total,
     });
-    let permits = Arc::new(Semaphore::new(TCP_CONCURRENCY));
     let ports: Arc<[u16]> = ports.into();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut pacer = super::Pacer::new(rate);
-    for ip in hosts {
-        if cancel.is_cancelled() {
-            break;
-        }
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            break;
-        };
-        pacer.tick().await;
-        let ports = ports.clone();
-        tasks.spawn(async move {
-            let _permit = permit;
-            (ip, probe_host(ip, &ports, timeout).await)
-        });
-        while let Some(done) = tasks.try_join_next() {
-            collect(done, &mut out, events);
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        collect(done, &mut out, events);
-    }
+    super::for_each_bounded(
+        hosts,
+        TCP_CONCURRENCY,
+        rate,
+        cancel,
+        |ip| {
+            let ports = ports.clone();
+            async move { (ip, probe_host(ip, &ports, timeout).await) }
+        },
+        |(ip, port)| {
+            events.emit(Event::Advanced {
+                phase: Phase::Tcp,
+                by: 1,
+            });
+            if let Some(port) = port {
+                events.emit(Event::Found { ip, by: "tcp" });
+                out.insert(ip, port);
+            }
+        },
+    )
+    .await;
     events.emit(Event::Finished { phase: Phase::Tcp });
     out
-}
-
-fn collect(
-    done: Result<(IpAddr, Option<u16>), tokio::task::JoinError>,
-    out: &mut HashMap<IpAddr, u16>,
-    events: &Events,
-) {
-    if let Ok((ip, port)) = done {
-        events.emit(Event::Advanced {
-            phase: Phase::Tcp,
-            by: 1,
-        });
-        if let Some(port) = port {
-            events.emit(Event::Found { ip, by: "tcp" });
-            out.insert(ip, port);
-        }
-    }
 }
