@@ -142,13 +142,13 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
 
     // 3. SNMP identity for found hosts the sweep did not (fully) identify;
     //    when the sweep sent GETs, every credential already had its chances
-    let mut partial = Vec::new();
+    let mut partial: HashMap<IpAddr, usize> = HashMap::new();
     let mut snmp_found: HashMap<IpAddr, Snmp> = HashMap::new();
     for (ip, answer) in sw.snmp {
         if answer.complete {
             snmp_found.insert(ip, answer.system);
         } else {
-            partial.push(ip);
+            partial.insert(ip, answer.rank);
         }
     }
     let swept = |ip: &IpAddr| {
@@ -164,7 +164,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
             .filter(|ip| !snmp_found.contains_key(ip) && !swept(ip))
             .copied()
             .collect();
-        todo.extend(partial);
+        todo.extend(partial.keys());
         todo.sort();
     }
 
@@ -182,7 +182,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         ident: ident.wrapping_add(1),
     };
     let (more, echoes) = tokio::join!(
-        identify_all(&todo, settings, req_id, events, cancel),
+        identify_all(&todo, &partial, settings, req_id, events, cancel),
         icmp::measure(&hosts, echo_opts, events, cancel)
     );
     snmp_found.extend(more);
@@ -258,6 +258,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
 /// sequential: credentials in order, then v1).
 async fn identify_all(
     hosts: &[IpAddr],
+    known: &HashMap<IpAddr, usize>,
     settings: &Settings,
     req_id: i32,
     events: &Events,
@@ -284,7 +285,13 @@ async fn identify_all(
         |(ip, i)| {
             let communities = communities.clone();
             let base = req_id.wrapping_add(i.wrapping_mul(4096));
-            async move { (ip, snmp::identify(ip, &communities, opts, base).await) }
+            let first = known.get(&ip).copied();
+            async move {
+                (
+                    ip,
+                    snmp::identify(ip, &communities, first, opts, base).await,
+                )
+            }
         },
         |(ip, found)| {
             events.emit(Event::Advanced {

@@ -402,3 +402,160 @@ fn interrupted_scan_writes_partial_results_and_exits_130() {
     // the sweep had reached 10.77.0.x in 1.5 s: those hosts are in
     assert!(device(&scan, "10.77.0.10").is_some());
 }
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn unprivileged_scan_uses_ping_sockets() {
+    // ping_group_range is open in the scanner namespace: no root, no CAP_NET_RAW
+    let o = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            SCAN_NS,
+            "setpriv",
+            "--reuid=nobody",
+            "--regid=nogroup",
+        ])
+        .args([
+            "--clear-groups",
+            "--inh-caps=-all",
+            env!("CARGO_BIN_EXE_netcensus"),
+        ])
+        .args([
+            "scan",
+            "10.77.0.10",
+            "10.77.1.1",
+            "fd77::10",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("setpriv");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let scan: Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    for ip in ["10.77.0.10", "10.77.1.1", "fd77::10"] {
+        let d = device(&scan, ip).unwrap_or_else(|| panic!("{ip} not found"));
+        assert_eq!(d["icmp"]["received"], 3, "{ip}");
+    }
+    assert_eq!(
+        device(&scan, "10.77.1.1").expect("router")["snmp"]["sys_name"],
+        "core-rtr-1"
+    );
+}
+
+/// net-snmp's snmpd inside the lab namespace on an address of its own,
+/// answering SNMPv1 only and hiding sysServices; stopped and its address
+/// removed on drop.
+struct V1Agent {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+const V1_AGENT: &str = "10.77.7.1";
+
+impl V1Agent {
+    fn start() -> V1Agent {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conf = dir.path().join("snmpd.conf");
+        std::fs::write(
+            &conf,
+            "com2sec v1sec default v1-only-ro\n\
+             group v1grp v1 v1sec\n\
+             view sysview included .1.3.6.1.2.1.1\n\
+             view sysview excluded .1.3.6.1.2.1.1.7\n\
+             access v1grp \"\" v1 noauth exact sysview none none\n\
+             sysName v1-agent\nsysLocation lab rack 9\nsysContact noc@example.net\n\
+             sysDescr net-snmp agent speaking SNMPv1 only\n",
+        )
+        .expect("write snmpd.conf");
+        // an address of our own in the lab namespace (replaced if left over)
+        let _ = Command::new("ip")
+            .args([
+                "-n", "ncs-lab", "route", "del", "local", V1_AGENT, "dev", "lo",
+            ])
+            .status();
+        let ok = Command::new("ip")
+            .args([
+                "-n", "ncs-lab", "route", "add", "local", V1_AGENT, "dev", "lo",
+            ])
+            .status()
+            .expect("ip route");
+        assert!(ok.success(), "cannot add {V1_AGENT} to the lab namespace");
+        let child = Command::new("ip")
+            .args(["netns", "exec", "ncs-lab", "snmpd", "-f", "-Lo", "-C", "-c"])
+            .arg(&conf)
+            .arg(format!("udp:{V1_AGENT}:161"))
+            .env("SNMP_PERSISTENT_DIR", dir.path())
+            .env("MIBS", "")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("snmpd (apt package snmpd) must be installed");
+        // from here on, Drop stops it whatever happens
+        let agent = V1Agent { child, _dir: dir };
+        // wait until it answers, probing from the scanner namespace
+        for _ in 0..50 {
+            let o = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    SCAN_NS,
+                    "snmpget",
+                    "-v1",
+                    "-c",
+                    "v1-only-ro",
+                    "-t",
+                    "0.2",
+                    "-r",
+                    "0",
+                ])
+                .args([V1_AGENT, "1.3.6.1.2.1.1.5.0"])
+                .output()
+                .expect("snmpget");
+            if o.status.success() {
+                return agent;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("snmpd on {V1_AGENT} did not come up");
+    }
+}
+
+impl Drop for V1Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = Command::new("ip")
+            .args([
+                "-n", "ncs-lab", "route", "del", "local", V1_AGENT, "dev", "lo",
+            ])
+            .status();
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn v1_only_agent_is_read_with_v1() {
+    let _agent = V1Agent::start();
+    // sweep path and follow-up path (--snmp-sweep alive: no GETs in the sweep)
+    for mode in ["auto", "alive"] {
+        let scan = ok_scan(&[V1_AGENT, "-c", "public,v1-only-ro", "--snmp-sweep", mode]);
+        let d = device(&scan, V1_AGENT).unwrap_or_else(|| panic!("{mode}: agent not found"));
+        let s = &d["snmp"];
+        assert_eq!(s["version"], "v1", "{mode}: {s}");
+        assert_eq!(s["sys_name"], "v1-agent", "{mode}");
+        assert_eq!(s["sys_location"], "lab rack 9", "{mode}");
+        assert_eq!(
+            s["sys_descr"], "net-snmp agent speaking SNMPv1 only",
+            "{mode}"
+        );
+        // hidden object: noSuchName in v1, dropped and the rest read again
+        assert!(s["sys_services"].is_null(), "{mode}: {s}");
+        assert!(s["sys_object_id"].is_string(), "{mode}");
+    }
+}

@@ -154,11 +154,21 @@ pub fn system_from_pdu(version: Version, pdu: &Pdu<'_>) -> Snmp {
     s
 }
 
+/// The credentials tried, in order of preference: every community with
+/// v2c, then every community with v1. A credential is named by its
+/// position here (its rank), so the community text never travels further.
+pub fn credentials(communities: &[String]) -> Vec<(Version, &str)> {
+    [Version::V2C, Version::V1]
+        .into_iter()
+        .flat_map(|v| communities.iter().map(move |c| (v, c.as_str())))
+        .collect()
+}
+
 /// One agent's answer to the sweep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepAnswer {
-    /// Preference of the credential that answered: v2c before v1, then the
-    /// communities in the order given. Lower is better.
+    /// Position in [`credentials`] of the credential that answered; lower
+    /// is preferred.
     pub rank: usize,
     /// False when the agent answered with an error (a v1 agent missing one
     /// of the objects): the host then gets a full exchange afterwards.
@@ -177,16 +187,12 @@ pub fn decode_sweep_reply(
     if pdu.message_type != MessageType::Response || pdu.req_id != req_id {
         return None;
     }
-    let idx = communities
-        .iter()
-        .position(|c| c.as_bytes() == pdu.community)?;
     let version = pdu.version().ok()?;
+    let rank = credentials(communities)
+        .iter()
+        .position(|(v, c)| *v == version && c.as_bytes() == pdu.community)?;
     Some(SweepAnswer {
-        rank: if version == Version::V2C {
-            0
-        } else {
-            communities.len()
-        } + idx,
+        rank,
         complete: pdu.error_status == 0,
         system: system_from_pdu(version, &pdu),
     })
@@ -244,11 +250,13 @@ async fn get_once(
     Err(Failure::Timeout)
 }
 
-/// Read the system group of one host, trying each community with v2c and
-/// then v1, each with retries. `None`: no credential worked (or no agent).
+/// Read the system group of one host, trying the [`credentials`] in order
+/// (the one of rank `first`, known to work, before all others), each with
+/// retries. `None`: no credential worked (or no agent).
 pub async fn identify(
     ip: IpAddr,
     communities: &[String],
+    first: Option<usize>,
     opts: SessionOptions,
     req_id_base: i32,
 ) -> Option<Snmp> {
@@ -256,25 +264,27 @@ pub async fn identify(
         .iter()
         .filter_map(|o| Oid::from(o).ok())
         .collect();
+    let mut creds = credentials(communities);
+    if let Some(f) = first.filter(|f| *f < creds.len()) {
+        let known = creds.remove(f);
+        creds.insert(0, known);
+    }
     let mut req_id = req_id_base;
-    for version in [Version::V2C, Version::V1] {
-        for community in communities {
-            for _ in 0..=opts.retries {
-                req_id = req_id.wrapping_add(16);
-                match get_once(
-                    ip,
-                    version,
-                    community.as_bytes(),
-                    &oids,
-                    opts.timeout,
-                    req_id,
-                )
-                .await
-                {
-                    Ok(s) => return Some(s),
-                    Err(Failure::NoAgent) => return None,
-                    Err(Failure::Timeout) => {}
-                }
+    for (version, community) in creds {
+        for _ in 0..=opts.retries {
+            req_id = req_id.wrapping_add(16);
+            let got = get_once(
+                ip,
+                version,
+                community.as_bytes(),
+                &oids,
+                opts.timeout,
+                req_id,
+            );
+            match got.await {
+                Ok(s) => return Some(s),
+                Err(Failure::NoAgent) => return None,
+                Err(Failure::Timeout) => {}
             }
         }
     }
