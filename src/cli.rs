@@ -17,7 +17,7 @@ pub struct Cli {
     /// Print nothing but errors (no progress, no table).
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More detail on stderr.
+    /// A line per finished phase on stderr (what, how many, how long).
     #[arg(short, long, global = true)]
     pub verbose: bool,
     #[command(subcommand)]

@@ -73,13 +73,6 @@ impl Cancel {
         (tx, Cancel(rx))
     }
 
-    /// A token that is never cancelled.
-    pub fn never() -> Cancel {
-        // with the sender gone, `cancelled()` stays pending and
-        // `is_cancelled()` false
-        Cancel::new().1
-    }
-
     /// True once cancellation was requested.
     pub fn is_cancelled(&self) -> bool {
         *self.0.borrow()

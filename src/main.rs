@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match &cli.command {
-            Command::Scan(a) => commands::scan::run(a, cli.quiet).await,
+            Command::Scan(a) => commands::scan::run(a, cli.quiet, cli.verbose).await,
         }
     });
     match outcome {

@@ -7,8 +7,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netcensus::event::{Event, Phase};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Drain events until the scan drops its sender; draw bars when wanted.
-pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool) {
+/// Drain events until the scan drops its sender; draw bars when wanted, and
+/// with `verbose` a line per finished phase.
+pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool, verbose: bool) {
+    let mut started = std::collections::HashMap::new();
     let visible = !quiet && std::io::stderr().is_terminal();
     let style = ProgressStyle::with_template(
         "{prefix:>6} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
@@ -20,6 +22,7 @@ pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool) {
     while let Some(e) = rx.recv().await {
         match e {
             Event::Started { phase, total } => {
+                started.insert(phase.label(), (std::time::Instant::now(), total));
                 if let Some((_, b)) = bar.take() {
                     b.finish_and_clear();
                 }
@@ -49,6 +52,15 @@ pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool) {
                 }
             }
             Event::Finished { phase } => {
+                if verbose && !quiet {
+                    if let Some((t0, total)) = started.get(phase.label()) {
+                        eprintln!(
+                            "netcensus: {} done: {total} in {:.2} s, {found} answers so far",
+                            phase.label(),
+                            t0.elapsed().as_secs_f64()
+                        );
+                    }
+                }
                 if let Some((p, b)) = &bar {
                     if *p == phase {
                         b.finish_and_clear();

@@ -69,7 +69,7 @@ fn settings(a: &ScanArgs) -> Result<Settings, Error> {
 }
 
 /// Run the scan; returns the exit code.
-pub async fn run(a: &ScanArgs, quiet: bool) -> Result<i32, Error> {
+pub async fn run(a: &ScanArgs, quiet: bool, verbose: bool) -> Result<i32, Error> {
     let settings = settings(a)?;
     let mut outputs = Vec::new();
     for p in &a.output {
@@ -90,7 +90,7 @@ pub async fn run(a: &ScanArgs, quiet: bool) -> Result<i32, Error> {
         }
     });
     let (events, rx) = Events::channel();
-    let ui = tokio::spawn(crate::ui::progress(rx, quiet));
+    let ui = tokio::spawn(crate::ui::progress(rx, quiet, verbose));
     let result = scan::run(&settings, &events, &cancel).await;
     drop(events);
     let _ = ui.await;
