@@ -20,6 +20,14 @@ pub struct Cli {
     /// A line per finished phase on stderr (what, how many, how long).
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// A directory whose rules.toml / vendors.toml add to or override the built-in profiles.
+    #[arg(
+        long = "profiles-dir",
+        global = true,
+        env = "NETCENSUS_PROFILES",
+        value_name = "DIR"
+    )]
+    pub profiles_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -27,7 +35,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sweep targets with ICMP and SNMP and report every device found.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
+    /// Show why a device of a scan file was classified as it was.
+    Explain(ExplainArgs),
+    /// List, show or validate the classification profiles.
+    #[command(subcommand)]
+    Profiles(ProfilesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A scan file written by `netcensus scan -o FILE.json`.
+    pub scan: PathBuf,
+    /// The device's IP address.
+    pub ip: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// The rules, highest priority first, and the vendor table's size.
+    List,
+    /// One rule's definition.
+    Show {
+        /// Rule id.
+        id: String,
+    },
+    /// Check the built-in profiles and those of DIR (default: --profiles-dir).
+    Validate { dir: Option<PathBuf> },
 }
 
 /// Output format on stdout.
@@ -140,6 +174,12 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub snmp_concurrency: usize,
+    /// Most time one device's collection may take before it is cut off with an error entry.
+    #[arg(long = "snmp-budget", default_value = "10s", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    pub snmp_budget: Duration,
+    /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...).
+    #[arg(long = "no-classify", help_heading = "SNMP")]
+    pub no_classify: bool,
 
     /// Write results to FILE (repeatable; format from the extension: .json, .txt).
     #[arg(

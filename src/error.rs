@@ -81,6 +81,10 @@ pub enum Error {
     Target(#[from] TargetError),
     #[error(transparent)]
     Probe(#[from] ProbeError),
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    #[error("cannot read scan file '{}': {reason}", path.display())]
+    ScanFile { path: PathBuf, reason: String },
     #[error("{0}")]
     Usage(String),
     #[error("cannot write '{}': {source}", path.display())]
@@ -94,7 +98,11 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Target(_) | Error::Usage(_) | Error::Write { .. } => EXIT_USAGE,
+            Error::Target(_)
+            | Error::Usage(_)
+            | Error::Write { .. }
+            | Error::Profile(_)
+            | Error::ScanFile { .. } => EXIT_USAGE,
             Error::Probe(_) => EXIT_CANNOT_RUN,
         }
     }

@@ -3,11 +3,14 @@
 //! Data flows one way: targets → probe → collect → classify → model → diff
 //! → report. This library never prints; the binary's `ui` does.
 
+pub mod classify;
+pub mod collect;
 pub mod error;
 pub mod event;
 pub mod model;
 pub mod output;
 pub mod probe;
+pub mod profile;
 pub mod report;
 pub mod scan;
 pub mod targets;

@@ -1,6 +1,8 @@
 //! The scan file (`netcensus/scan/v1`): the one shape that reports, baselines
 //! and diffs share. Fields not collected are `null`, never invented.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Schema identifier written into every scan file.
@@ -69,6 +71,14 @@ pub struct Device {
     pub os: Option<String>,
     pub os_version: Option<String>,
     pub serial: Option<String>,
+    /// Which profile rule decided each classified field (`role`, `vendor`,
+    /// …); `netcensus explain` shows the evidence.
+    pub classified_by: BTreeMap<String, String>,
+    /// What classification looked at, beyond the system group.
+    pub facts: Option<Facts>,
+    /// What went wrong while collecting from this device (timeouts,
+    /// garbage answers); the rest of the scan is unaffected.
+    pub errors: Vec<String>,
     pub interfaces: Option<Vec<Interface>>,
     pub neighbors: Option<Vec<Neighbor>>,
     pub health: Option<Health>,
@@ -105,6 +115,44 @@ pub struct Snmp {
     pub sys_contact: Option<String>,
     pub sys_location: Option<String>,
     pub sys_services: Option<i64>,
+}
+
+/// Classification evidence collected over SNMP (null: not available).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// BRIDGE-MIB dot1dBaseNumPorts.
+    pub bridge_ports: Option<i64>,
+    /// IP-MIB ipForwarding: true = forwarding(1).
+    pub ip_forwarding: Option<bool>,
+    /// LLDP-MIB lldpLocSysCapSupported / lldpLocSysCapEnabled, as names.
+    pub lldp_caps_supported: Option<Vec<String>>,
+    pub lldp_caps_enabled: Option<Vec<String>>,
+    /// ENTITY-MIB: the chassis (first entity of class chassis, else the first).
+    pub chassis: Option<Chassis>,
+    /// Standard MIBs the agent implements, by short name (`host-resources`,
+    /// `printer`, `ups`, `entity`).
+    pub mibs: Vec<String>,
+    /// Enterprise subtrees (1.3.6.1.4.1.N) the agent implements, lowest
+    /// first (at most a few).
+    pub enterprises: Vec<u64>,
+    /// Subtrees named by profile rules that the agent implements.
+    pub subtrees: Vec<String>,
+    /// Values of objects named by profile rules.
+    pub values: BTreeMap<String, String>,
+}
+
+/// ENTITY-MIB entPhysicalTable row of the chassis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chassis {
+    pub index: u64,
+    pub descr: Option<String>,
+    pub name: Option<String>,
+    pub hardware_rev: Option<String>,
+    pub firmware_rev: Option<String>,
+    pub software_rev: Option<String>,
+    pub serial: Option<String>,
+    pub mfg: Option<String>,
+    pub model: Option<String>,
 }
 
 /// One interface (filled by the inventory issue).

@@ -6,13 +6,17 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::classify::{classify, Evidence};
+use crate::collect::{self, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
-use crate::model::{Device, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
+use crate::model::{Device, Facts, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
+use crate::probe::agent::Agent;
 use crate::probe::icmp::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
+use crate::profile::Profiles;
 use crate::targets::TargetSet;
 
 /// Which addresses get an SNMP GET during the sweep (before anything is
@@ -49,6 +53,11 @@ pub struct Settings {
     pub snmp_timeout: Duration,
     pub snmp_retries: u32,
     pub snmp_concurrency: usize,
+    /// Most time one device's fact collection may take.
+    pub snmp_budget: Duration,
+    /// Collect classification facts (beyond the system group).
+    pub classify: bool,
+    pub profiles: Arc<Profiles>,
     pub profile: String,
 }
 
@@ -140,32 +149,27 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         .copied()
         .collect();
 
-    // 3. SNMP identity for found hosts the sweep did not (fully) identify;
-    //    when the sweep sent GETs, every credential already had its chances
-    let mut partial: HashMap<IpAddr, usize> = HashMap::new();
-    let mut snmp_found: HashMap<IpAddr, Snmp> = HashMap::new();
-    for (ip, answer) in sw.snmp {
-        if answer.complete {
-            snmp_found.insert(ip, answer.system);
-        } else {
-            partial.insert(ip, answer.rank);
-        }
-    }
+    // 3. SNMP: identity where the sweep did not (fully) get it, then the
+    //    classification facts; when the sweep sent GETs to an address,
+    //    every credential already had its chances there
     let swept = |ip: &IpAddr| {
         settings
             .targets
             .block_len(*ip)
             .is_some_and(|n| n <= snmp_max_block)
     };
-    let mut todo: Vec<IpAddr> = Vec::new();
+    let mut jobs: Vec<(IpAddr, SnmpJob)> = Vec::new();
     if snmp_on && !cancel.is_cancelled() {
-        todo = found
-            .iter()
-            .filter(|ip| !snmp_found.contains_key(ip) && !swept(ip))
-            .copied()
-            .collect();
-        todo.extend(partial.keys());
-        todo.sort();
+        let mut answers = sw.snmp;
+        for &ip in &found {
+            let job = match answers.remove(&ip) {
+                Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
+                Some(a) => SnmpJob::Identify(Some(a.rank)),
+                None if swept(&ip) => continue,
+                None => SnmpJob::Identify(None),
+            };
+            jobs.push((ip, job));
+        }
     }
 
     // 4. RTT and loss of every found host, while the SNMP exchanges run
@@ -181,15 +185,14 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         rate: settings.rate,
         ident: ident.wrapping_add(1),
     };
-    let (more, echoes) = tokio::join!(
-        identify_all(&todo, &partial, settings, req_id, events, cancel),
+    let (mut snmp_done, echoes) = tokio::join!(
+        snmp_phase(jobs, settings, req_id, events, cancel),
         icmp::measure(&hosts, echo_opts, events, cancel)
     );
-    snmp_found.extend(more);
     let mut icmp_stats = echoes?;
     packets += hosts.len() as u64 * u64::from(settings.count);
 
-    // 5. the model, sorted by IP
+    // 5. classification and the model, sorted by IP
     let devices: Vec<Device> = found
         .iter()
         .map(|ip| {
@@ -197,17 +200,25 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
             if sw.icmp_alive.contains(ip) {
                 by.push("icmp".to_string());
             }
-            let snmp = snmp_found.remove(ip);
-            if snmp.is_some() {
+            let done = snmp_done.remove(ip).unwrap_or_default();
+            if done.snmp.is_some() {
                 by.push("snmp".to_string());
             }
             let tcp_port = tcp_found.get(ip).copied();
             if tcp_port.is_some() {
                 by.push("tcp".to_string());
             }
-            let id = snmp
-                .as_ref()
-                .and_then(|s| s.sys_name.clone())
+            let class = classify(
+                &Evidence {
+                    snmp: done.snmp.as_ref(),
+                    facts: done.facts.as_ref(),
+                },
+                &settings.profiles,
+            );
+            let id = class
+                .serial
+                .clone()
+                .or_else(|| done.snmp.as_ref().and_then(|s| s.sys_name.clone()))
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| ip.to_string());
             Device {
@@ -215,14 +226,17 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 ip: ip.to_string(),
                 found_by: by,
                 icmp: icmp_stats.remove(ip),
-                snmp,
+                snmp: done.snmp,
                 tcp_port,
-                role: None,
-                vendor: None,
-                model: None,
-                os: None,
-                os_version: None,
-                serial: None,
+                role: Some(class.role),
+                vendor: class.vendor,
+                model: class.model,
+                os: class.os,
+                os_version: class.os_version,
+                serial: class.serial,
+                classified_by: class.classified_by,
+                facts: done.facts,
+                errors: done.errors,
                 interfaces: None,
                 neighbors: None,
                 health: None,
@@ -254,53 +268,109 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     })
 }
 
-/// SNMP identity of `hosts`, many at once (each host's own exchange is
-/// sequential: credentials in order, then v1).
-async fn identify_all(
-    hosts: &[IpAddr],
-    known: &HashMap<IpAddr, usize>,
+/// What the SNMP phase does for one host.
+enum SnmpJob {
+    /// The sweep read the system group with the credential of this rank.
+    Known(usize, Snmp),
+    /// Find a credential (trying the one of this rank first).
+    Identify(Option<usize>),
+}
+
+/// What the SNMP phase learnt of one host.
+#[derive(Debug, Default)]
+struct SnmpDone {
+    snmp: Option<Snmp>,
+    facts: Option<Facts>,
+    errors: Vec<String>,
+}
+
+async fn snmp_job(
+    ip: IpAddr,
+    job: SnmpJob,
+    communities: &[String],
+    opts: SessionOptions,
+    needs: Option<&Needs>,
+    budget: Duration,
+    req_id: i32,
+) -> SnmpDone {
+    let (system, mut agent) = match job {
+        SnmpJob::Known(rank, system) => {
+            let Some(&(version, community)) = snmp::credentials(communities).get(rank) else {
+                return SnmpDone::default();
+            };
+            (system, Agent::new(ip, version, community, opts, req_id))
+        }
+        SnmpJob::Identify(first) => {
+            match snmp::identify(ip, communities, first, opts, req_id).await {
+                Some((_, system, agent)) => (system, agent),
+                None => return SnmpDone::default(),
+            }
+        }
+    };
+    let mut done = SnmpDone {
+        snmp: Some(system),
+        ..SnmpDone::default()
+    };
+    if let Some(needs) = needs {
+        match tokio::time::timeout(budget, collect::gather(&mut agent, needs)).await {
+            Ok(Ok(facts)) => done.facts = Some(facts),
+            Ok(Err(e)) => done.errors.push(format!("classification facts: {e}")),
+            Err(_) => done.errors.push(format!(
+                "classification facts: cut off after the {} s budget",
+                budget.as_secs_f64()
+            )),
+        }
+    }
+    done
+}
+
+/// The SNMP phase over many hosts at once (each host's exchange is
+/// sequential: credentials in order, then the facts).
+async fn snmp_phase(
+    jobs: Vec<(IpAddr, SnmpJob)>,
     settings: &Settings,
     req_id: i32,
     events: &Events,
     cancel: &Cancel,
-) -> HashMap<IpAddr, Snmp> {
+) -> HashMap<IpAddr, SnmpDone> {
     let mut out = HashMap::new();
-    if hosts.is_empty() {
+    if jobs.is_empty() {
         return out;
     }
     events.emit(Event::Started {
         phase: Phase::Snmp,
-        total: hosts.len() as u64,
+        total: jobs.len() as u64,
     });
     let communities: Arc<[String]> = settings.communities.clone().into();
+    let needs: Option<Arc<Needs>> = settings
+        .classify
+        .then(|| Arc::new(settings.profiles.needs()));
     let opts = SessionOptions {
         timeout: settings.snmp_timeout,
         retries: settings.snmp_retries,
     };
+    let budget = settings.snmp_budget;
     crate::probe::for_each_bounded(
-        hosts.iter().copied().zip(0i32..),
+        jobs.into_iter().zip(0i32..),
         settings.snmp_concurrency,
         settings.rate,
         cancel,
-        |(ip, i)| {
+        |((ip, job), i)| {
             let communities = communities.clone();
-            let base = req_id.wrapping_add(i.wrapping_mul(4096));
-            let first = known.get(&ip).copied();
+            let needs = needs.clone();
+            let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
             async move {
-                (
-                    ip,
-                    snmp::identify(ip, &communities, first, opts, base).await,
-                )
+                let done =
+                    snmp_job(ip, job, &communities, opts, needs.as_deref(), budget, base).await;
+                (ip, done)
             }
         },
-        |(ip, found)| {
+        |(ip, done)| {
             events.emit(Event::Advanced {
                 phase: Phase::Snmp,
                 by: 1,
             });
-            if let Some(s) = found {
-                out.insert(ip, s);
-            }
+            out.insert(ip, done);
         },
     )
     .await;

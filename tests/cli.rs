@@ -101,3 +101,99 @@ fn secrets_stay_out_of_help() {
         .success();
     assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("topsecret-ro"));
 }
+
+fn netcensus() -> Command {
+    Command::cargo_bin("netcensus").unwrap()
+}
+
+#[test]
+fn profiles_validate_list_and_show() {
+    netcensus()
+        .args(["profiles", "validate"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("ok: ").and(predicate::str::contains("profiles/rules.toml")),
+        );
+    netcensus()
+        .args(["profiles", "list"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cisco-asa"));
+    netcensus()
+        .args(["profiles", "show", "paloalto"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("# profiles/rules.toml:")
+                .and(predicate::str::contains("25461")),
+        );
+    netcensus()
+        .args(["profiles", "show", "nope"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn broken_user_profiles_name_file_line_and_field() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("rules.toml"),
+        "[[rule]]\nid = \"mine\"\npriority = 10\nsys_descr = \"(oops\"\nrole = \"switch\"\n",
+    )
+    .unwrap();
+    let dir = d.path().to_str().unwrap();
+    let out = netcensus()
+        .args(["profiles", "validate", dir])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("rules.toml:4: rule 'mine': sys_descr: invalid regex"),
+        "{err}"
+    );
+    // a scan refuses to start with broken profiles, before sending anything
+    let out = netcensus()
+        .env("NETCENSUS_PROFILES", dir)
+        .args(["scan", "-q", "127.0.0.1"])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("rules.toml:4"));
+    std::fs::write(
+        d.path().join("rules.toml"),
+        "[[rule]]\nid = \"mine\"\npriority = 10\nbridge = true\nrole = \"toaster\"\n",
+    )
+    .unwrap();
+    let out = netcensus()
+        .args(["profiles", "validate", dir])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr)
+        .contains("rules.toml:5: rule 'mine': role: unknown role 'toaster'"));
+    std::fs::write(
+        d.path().join("rules.toml"),
+        "[[rule]]\nid = \"mine\"\npriority = 10\nbridge = true\nrole = \"switch\"\n",
+    )
+    .unwrap();
+    netcensus()
+        .args(["profiles", "validate", dir])
+        .assert()
+        .success();
+}
+
+#[test]
+fn explain_input_errors() {
+    netcensus()
+        .args(["explain", "/nonexistent/scan.json", "10.0.0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/scan.json"));
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("s.json");
+    std::fs::write(&f, "{\"schema\": \"netcensus/scan/v1\"").unwrap();
+    netcensus()
+        .args(["explain", f.to_str().unwrap(), "10.0.0.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("s.json"));
+}

@@ -559,3 +559,109 @@ fn v1_only_agent_is_read_with_v1() {
         assert!(s["sys_object_id"].is_string(), "{mode}");
     }
 }
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn devices_are_classified_with_their_evidence() {
+    let scan = full_scan();
+    let expect = [
+        (
+            "10.77.1.1",
+            "router",
+            "Juniper",
+            Some("mx960"),
+            Some("Junos"),
+            Some("12.3R6.6"),
+            "juniper-junos",
+        ),
+        (
+            "10.77.2.1",
+            "switch",
+            "Cisco",
+            Some("WS-C3750G-12S-S"),
+            Some("IOS"),
+            Some("12.2(50)SE5"),
+            "cisco-catalyst-entity",
+        ),
+        (
+            "10.77.3.1",
+            "firewall",
+            "Palo Alto Networks",
+            Some("PA-5050"),
+            Some("PAN-OS"),
+            Some("8.0.1"),
+            "paloalto",
+        ),
+        (
+            "10.77.4.1",
+            "access_point",
+            "Aruba",
+            Some("Aruba7210"),
+            Some("ArubaOS"),
+            Some("6.5.1.6"),
+            "aruba-controller",
+        ),
+        ("10.77.6.1", "power", "APC", None, None, None, "ups-vendors"),
+        // garbage sysDescr: sysObjectID and ENTITY-MIB keep the class
+        (
+            "10.77.5.2",
+            "switch",
+            "Cisco",
+            Some("WS-C3750G-12S-S"),
+            None,
+            Some("12.2(50)SE5"),
+            "cisco-catalyst-entity",
+        ),
+    ];
+    for (ip, role, vendor, model, os, version, by) in expect {
+        let d = device(scan, ip).unwrap_or_else(|| panic!("{ip} not found"));
+        assert_eq!(d["role"], role, "{ip}");
+        assert_eq!(d["vendor"], vendor, "{ip}");
+        assert_eq!(d["model"].as_str(), model, "{ip}");
+        assert_eq!(d["os"].as_str(), os, "{ip}");
+        assert_eq!(d["os_version"].as_str(), version, "{ip}");
+        assert_eq!(d["classified_by"]["role"], by, "{ip}");
+        assert!(
+            d["errors"].as_array().is_some_and(Vec::is_empty),
+            "{ip}: {}",
+            d["errors"]
+        );
+    }
+    let sw = device(scan, "10.77.2.1").expect("switch");
+    assert_eq!(sw["serial"], "FDO1622Y10H");
+    assert_eq!(sw["id"], "FDO1622Y10H", "the serial is the identity");
+    assert_eq!(sw["facts"]["bridge_ports"], 12);
+    // a plain host: nothing known, nothing invented
+    let host = device(scan, "10.77.0.10").expect("plain host");
+    assert_eq!(host["role"], "unknown");
+    assert!(host["vendor"].is_null() && host["facts"].is_null());
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn explain_shows_the_deciding_rule_and_its_evidence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("scan.json");
+    std::fs::write(&file, full_scan().to_string()).expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_netcensus"))
+        .arg("explain")
+        .arg(&file)
+        .arg("10.77.5.2")
+        .output()
+        .expect("explain");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("role        switch"), "{text}");
+    assert!(
+        text.contains("rule cisco-catalyst-entity (profiles/rules.toml:"),
+        "{text}"
+    );
+    assert!(text.contains("entity model \"WS-C3750G-12S-S\""), "{text}");
+    // the garbage is shown escaped, not sent to the terminal
+    assert!(text.contains("\\u{1}\\u{2} ###"), "{text}");
+}

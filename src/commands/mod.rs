@@ -1,4 +1,6 @@
 //! One function per subcommand: the only place that composes pipeline
 //! stages with inputs and outputs.
 
+pub mod explain;
+pub mod profiles;
 pub mod scan;

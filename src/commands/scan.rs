@@ -1,10 +1,12 @@
 //! `netcensus scan`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use netcensus::error::{Error, EXIT_INTERRUPTED};
 use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
+use netcensus::profile::Profiles;
 use netcensus::report::{self, Format};
 use netcensus::scan::{self, Settings, SnmpSweep};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
@@ -19,7 +21,7 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
     Ok(out)
 }
 
-fn settings(a: &ScanArgs) -> Result<Settings, Error> {
+fn settings(a: &ScanArgs, profiles: Profiles) -> Result<Settings, Error> {
     let mut targets = arg_tokens(&a.targets);
     targets.extend(read_all(&a.targets_file)?);
     let mut excludes = arg_tokens(&a.exclude);
@@ -64,13 +66,21 @@ fn settings(a: &ScanArgs) -> Result<Settings, Error> {
         snmp_timeout: a.snmp_timeout,
         snmp_retries: a.snmp_retries,
         snmp_concurrency: a.snmp_concurrency,
+        snmp_budget: a.snmp_budget,
+        classify: !a.no_classify,
+        profiles: Arc::new(profiles),
         profile: "standard".into(),
     })
 }
 
 /// Run the scan; returns the exit code.
-pub async fn run(a: &ScanArgs, quiet: bool, verbose: bool) -> Result<i32, Error> {
-    let settings = settings(a)?;
+pub async fn run(
+    a: &ScanArgs,
+    profiles: Profiles,
+    quiet: bool,
+    verbose: bool,
+) -> Result<i32, Error> {
+    let settings = settings(a, profiles)?;
     let mut outputs = Vec::new();
     for p in &a.output {
         let f = Format::from_path(p).ok_or_else(|| {

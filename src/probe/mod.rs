@@ -1,5 +1,6 @@
 //! Probes: everything that sends a packet lives here, and nothing here prints.
 
+pub mod agent;
 pub mod icmp;
 pub mod snmp;
 pub mod sweep;

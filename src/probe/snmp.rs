@@ -7,12 +7,14 @@
 //! for 65 536 addresses in flight, and it exposes no request encoder, so the
 //! request is encoded here (a few lines of BER) while every answer is decoded
 //! by snmp2. Hosts found alive but not identified by the sweep get a full
-//! `AsyncSession` exchange with retries and the v1 fallback.
+//! exchange ([`Agent`]) with retries and the v1 fallback.
 
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+use std::net::IpAddr;
 
-use snmp2::{AsyncSession, MessageType, Oid, Pdu, Value, Version};
+use snmp2::{MessageType, Oid, Pdu, Value, Version};
+
+pub use super::agent::SessionOptions;
+use super::agent::{oid_string, Agent, AgentError, Val, VarBind};
 
 use crate::model::Snmp;
 
@@ -200,95 +202,63 @@ pub fn decode_sweep_reply(
 
 // ---------------------------------------------------------------- sessions
 
-/// Timeouts and retries of a follow-up exchange.
-#[derive(Debug, Clone, Copy)]
-pub struct SessionOptions {
-    pub timeout: Duration,
-    pub retries: u32,
-}
-
-/// Why one GET did not produce an answer.
-enum Failure {
-    /// No answer in time: try again, then the next credential.
-    Timeout,
-    /// ICMP port unreachable or another socket error: no agent, stop.
-    NoAgent,
-}
-
-async fn get_once(
-    ip: IpAddr,
-    version: Version,
-    community: &[u8],
-    oids: &[Oid<'static>],
-    timeout: Duration,
-    req_id: i32,
-) -> Result<Snmp, Failure> {
-    let addr = SocketAddr::new(ip, SNMP_PORT);
-    let mut session = match version {
-        Version::V1 => AsyncSession::new_v1(addr, community, req_id).await,
-        _ => AsyncSession::new_v2c(addr, community, req_id).await,
-    }
-    .map_err(|_| Failure::NoAgent)?;
-    let mut oids: Vec<&Oid<'static>> = oids.iter().collect();
-    // v1 answers noSuchName for the whole PDU when one object is missing:
-    // drop that object and ask again (at most once per object).
-    for _ in 0..=SYSTEM_OIDS.len() {
-        let pdu = match tokio::time::timeout(timeout, session.get_many(&oids)).await {
-            Err(_) => return Err(Failure::Timeout),
-            Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => return Err(Failure::NoAgent),
-            Ok(Err(_)) => return Err(Failure::Timeout),
-            Ok(Ok(pdu)) => pdu,
-        };
-        let bad = pdu.error_status as usize;
-        let at = pdu.error_index as usize;
-        if version == Version::V1 && bad == 2 && at >= 1 && at <= oids.len() && oids.len() > 1 {
-            oids.remove(at - 1);
-            continue;
-        }
-        return Ok(system_from_pdu(version, &pdu));
-    }
-    Err(Failure::Timeout)
-}
-
 /// Read the system group of one host, trying the [`credentials`] in order
 /// (the one of rank `first`, known to work, before all others), each with
-/// retries. `None`: no credential worked (or no agent).
+/// retries. Returns the rank that worked, the system group, and the agent,
+/// ready for more requests. `None`: no credential worked (or no agent).
 pub async fn identify(
     ip: IpAddr,
     communities: &[String],
     first: Option<usize>,
     opts: SessionOptions,
     req_id_base: i32,
-) -> Option<Snmp> {
-    let oids: Vec<Oid<'static>> = SYSTEM_OIDS
-        .iter()
-        .filter_map(|o| Oid::from(o).ok())
-        .collect();
-    let mut creds = credentials(communities);
+) -> Option<(usize, Snmp, Agent)> {
+    let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
+    let creds = credentials(communities);
+    let mut order: Vec<usize> = (0..creds.len()).collect();
     if let Some(f) = first.filter(|f| *f < creds.len()) {
-        let known = creds.remove(f);
-        creds.insert(0, known);
+        order.retain(|r| *r != f);
+        order.insert(0, f);
     }
-    let mut req_id = req_id_base;
-    for (version, community) in creds {
-        for _ in 0..=opts.retries {
-            req_id = req_id.wrapping_add(16);
-            let got = get_once(
-                ip,
-                version,
-                community.as_bytes(),
-                &oids,
-                opts.timeout,
-                req_id,
-            );
-            match got.await {
-                Ok(s) => return Some(s),
-                Err(Failure::NoAgent) => return None,
-                Err(Failure::Timeout) => {}
-            }
+    for (n, rank) in order.into_iter().enumerate() {
+        let (version, community) = creds[rank];
+        let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
+        let mut agent = Agent::new(ip, version, community, opts, base);
+        match agent.get(&oids).await {
+            Ok(vbs) => return Some((rank, system_from_varbinds(version, &vbs), agent)),
+            Err(AgentError::NoAgent) => return None,
+            Err(_) => {}
         }
     }
     None
+}
+
+/// The system group from owned varbinds (see [`system_from_pdu`]).
+pub fn system_from_varbinds(version: Version, vbs: &[VarBind]) -> Snmp {
+    let mut s = Snmp {
+        version: version_name(version).to_string(),
+        ..Snmp::default()
+    };
+    for (oid, val) in vbs {
+        let Some(idx) = SYSTEM_OIDS.iter().position(|o| *o == oid.as_slice()) else {
+            continue;
+        };
+        let text = || match val {
+            Val::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        };
+        match (idx, val) {
+            (0, _) => s.sys_descr = text(),
+            (1, Val::Oid(o)) => s.sys_object_id = Some(oid_string(o)),
+            (2, Val::Ticks(t)) => s.sys_uptime_ticks = Some(*t),
+            (3, _) => s.sys_contact = text(),
+            (4, _) => s.sys_name = text(),
+            (5, _) => s.sys_location = text(),
+            (6, Val::Int(n)) => s.sys_services = Some(*n),
+            _ => {}
+        }
+    }
+    s
 }
 
 #[cfg(test)]

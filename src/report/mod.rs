@@ -1,5 +1,6 @@
 //! Renderers: each a pure function from the model to text.
 
+pub mod explain;
 pub mod json;
 pub mod table;
 

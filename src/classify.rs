@@ -1,0 +1,468 @@
+//! Classification: pure rule matching over what was collected.
+//!
+//! Rules are tried by priority, highest first; each field (role, vendor, os,
+//! model, os_version) is decided by the first matching rule that yields a
+//! value for it, and the rule's id is recorded. No field stands alone:
+//! rules match sysObjectID, ENTITY-MIB, LLDP, bridge and forwarding evidence
+//! as well as sysDescr, so a firmware with an odd sysDescr keeps its class.
+//! The vendor falls back to the enterprise number of sysObjectID (or of the
+//! subtrees the agent implements), never to a guess.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Facts, Snmp};
+use crate::probe::agent::{oid_string, parse_oid};
+use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, SERVICES};
+
+/// What classification looks at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Evidence<'a> {
+    pub snmp: Option<&'a Snmp>,
+    pub facts: Option<&'a Facts>,
+}
+
+/// The outcome for one device.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Classification {
+    pub role: String,
+    pub vendor: Option<String>,
+    pub os: Option<String>,
+    pub model: Option<String>,
+    pub os_version: Option<String>,
+    pub serial: Option<String>,
+    /// Field name → id of the rule (or `enterprise-number`) that decided it.
+    pub classified_by: BTreeMap<String, String>,
+}
+
+/// Id recorded when the vendor comes from the enterprise number.
+pub const BY_ENTERPRISE: &str = "enterprise-number";
+
+fn sys_object_id(ev: &Evidence) -> Option<Vec<u64>> {
+    ev.snmp?
+        .sys_object_id
+        .as_deref()
+        .and_then(parse_oid)
+        .filter(|o| o.len() > 2 && o.iter().skip(2).any(|a| *a != 0))
+}
+
+fn source_text(ev: &Evidence, src: &Source) -> Option<String> {
+    let s = ev.snmp;
+    let c = ev.facts.and_then(|f| f.chassis.as_ref());
+    match src {
+        Source::SysDescr => s?.sys_descr.clone(),
+        Source::SysName => s?.sys_name.clone(),
+        Source::SysObjectId => s?.sys_object_id.clone(),
+        Source::EntityModel => c?.model.clone(),
+        Source::EntityDescr => c?.descr.clone(),
+        Source::EntityName => c?.name.clone(),
+        Source::EntityMfg => c?.mfg.clone(),
+        Source::EntitySoftware => c?.software_rev.clone(),
+        Source::EntityFirmware => c?.firmware_rev.clone(),
+        Source::EntityHardware => c?.hardware_rev.clone(),
+        Source::Value(o) => ev.facts?.values.get(&oid_string(o)).cloned(),
+    }
+}
+
+/// Whether a condition holds; also a one-line account of why.
+pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
+    let f = ev.facts;
+    let re_on = |what: &str, re: &regex::Regex, text: Option<String>| match text {
+        Some(t) => (
+            re.is_match(&t),
+            format!("{what} {:?} ~ /{}/", clip(&t), re.as_str()),
+        ),
+        None => (false, format!("{what} unknown, wanted /{}/", re.as_str())),
+    };
+    match c {
+        Condition::SysObjectId(prefixes) => {
+            let o = sys_object_id(ev);
+            let ok = o
+                .as_ref()
+                .is_some_and(|o| prefixes.iter().any(|p| o.starts_with(p)));
+            let list: Vec<String> = prefixes.iter().map(|p| oid_string(p)).collect();
+            (
+                ok,
+                format!(
+                    "sysObjectID {} under one of [{}]",
+                    o.map_or("-".into(), |o| oid_string(&o)),
+                    list.join(", ")
+                ),
+            )
+        }
+        Condition::NoSysObjectId => (sys_object_id(ev).is_none(), "no sysObjectID".into()),
+        Condition::SysDescr(re) => re_on("sysDescr", re, ev.snmp.and_then(|s| s.sys_descr.clone())),
+        Condition::SysName(re) => re_on("sysName", re, ev.snmp.and_then(|s| s.sys_name.clone())),
+        Condition::ServicesHas(bits) | Condition::ServicesLacks(bits) => {
+            let has = matches!(c, Condition::ServicesHas(_));
+            let sv = ev.snmp.and_then(|s| s.sys_services);
+            let ok = sv.is_some_and(|v| {
+                if has {
+                    v & bits == *bits
+                } else {
+                    v & bits == 0
+                }
+            });
+            let names: Vec<&str> = SERVICES
+                .iter()
+                .filter(|(_, b)| bits & b != 0)
+                .map(|(n, _)| *n)
+                .collect();
+            (
+                ok,
+                format!(
+                    "sysServices {} {} {}",
+                    sv.map_or("-".into(), |v| v.to_string()),
+                    if has { "has" } else { "lacks" },
+                    names.join("+")
+                ),
+            )
+        }
+        Condition::Bridge(want) => {
+            let ports = f.and_then(|f| f.bridge_ports);
+            let is = ports.is_some_and(|p| p > 0);
+            (
+                is == *want,
+                format!(
+                    "bridge ports {} (want bridge={want})",
+                    ports.map_or("-".into(), |p| p.to_string())
+                ),
+            )
+        }
+        Condition::Forwarding(want) => {
+            let fw = f.and_then(|f| f.ip_forwarding);
+            (
+                fw == Some(*want),
+                format!(
+                    "ipForwarding {} (want {want})",
+                    fw.map_or("-".into(), |b| b.to_string())
+                ),
+            )
+        }
+        Condition::LldpCaps(want) | Condition::LldpCapsLack(want) => {
+            let has = matches!(c, Condition::LldpCaps(_));
+            let caps = f.and_then(|f| f.lldp_caps_enabled.as_ref());
+            let ok = caps.is_some_and(|caps| {
+                if has {
+                    want.iter().all(|w| caps.contains(w))
+                } else {
+                    !want.iter().any(|w| caps.contains(w))
+                }
+            });
+            (
+                ok,
+                format!(
+                    "LLDP caps {} {} {}",
+                    caps.map_or("-".into(), |c| format!("[{}]", c.join(","))),
+                    if has { "include" } else { "exclude" },
+                    want.join(",")
+                ),
+            )
+        }
+        Condition::EntityModel(re) => {
+            re_on("entity model", re, source_text(ev, &Source::EntityModel))
+        }
+        Condition::EntityDescr(re) => {
+            re_on("entity descr", re, source_text(ev, &Source::EntityDescr))
+        }
+        Condition::EntityMfg(re) => re_on("entity mfg", re, source_text(ev, &Source::EntityMfg)),
+        Condition::Mib(want) | Condition::MibAbsent(want) => {
+            let has = matches!(c, Condition::Mib(_));
+            let mibs = f.map(|f| &f.mibs);
+            let ok = mibs.is_some_and(|m| {
+                if has {
+                    want.iter().all(|w| m.contains(w))
+                } else {
+                    !want.iter().any(|w| m.contains(w))
+                }
+            });
+            (
+                ok,
+                format!(
+                    "MIBs {} {} {}",
+                    mibs.map_or("-".into(), |m| format!("[{}]", m.join(","))),
+                    if has { "include" } else { "exclude" },
+                    want.join(",")
+                ),
+            )
+        }
+        Condition::Present(list) => {
+            let names: Vec<String> = list.iter().map(|o| oid_string(o)).collect();
+            let ok = f.is_some_and(|f| names.iter().any(|n| f.subtrees.contains(n)));
+            (
+                ok,
+                format!("one of subtrees [{}] implemented", names.join(", ")),
+            )
+        }
+        Condition::Value(o, re) => re_on(
+            &format!("value of {}", oid_string(o)),
+            re,
+            source_text(ev, &Source::Value(o.clone())),
+        ),
+        Condition::Enterprise(pens) => {
+            let have = f.map(|f| f.enterprises.clone()).unwrap_or_default();
+            let ok = have.iter().any(|p| pens.contains(p));
+            (
+                ok,
+                format!("enterprise subtrees {have:?} include one of {pens:?}"),
+            )
+        }
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(59).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// Whether every condition of a rule holds.
+pub fn matches(rule: &Rule, ev: &Evidence) -> bool {
+    rule.when.iter().all(|c| check(c, ev).0)
+}
+
+/// The value a rule's output yields on this evidence.
+pub fn extract(out: &Output, ev: &Evidence) -> Option<String> {
+    let v = match out {
+        Output::Literal(s) => Some(s.clone()),
+        Output::Extract { from, regex } => {
+            let text = source_text(ev, from)?;
+            match regex {
+                None => Some(text),
+                Some(re) => re
+                    .captures(&text)
+                    .and_then(|c| c.get(1))
+                    .map(|m| m.as_str().to_string()),
+            }
+        }
+    }?;
+    let v = v.trim().to_string();
+    (!v.is_empty()).then_some(v)
+}
+
+/// Placeholder serials some agents report.
+fn real_serial(s: &str) -> bool {
+    let t = s.trim();
+    !t.is_empty()
+        && !t.chars().all(|c| c == '0' || c == ' ')
+        && !["n/a", "na", "none", "unknown", "not available", "-"]
+            .contains(&t.to_ascii_lowercase().as_str())
+}
+
+/// Classify one device.
+pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
+    let mut out = Classification::default();
+    let mut decided: BTreeMap<Field, (String, String)> = BTreeMap::new();
+    for rule in &p.rules {
+        if !matches(rule, ev) {
+            continue;
+        }
+        for (field, output) in &rule.set {
+            if decided.contains_key(field) {
+                continue;
+            }
+            if let Some(v) = extract(output, ev) {
+                decided.insert(*field, (v, rule.id.clone()));
+            }
+        }
+    }
+    if let std::collections::btree_map::Entry::Vacant(e) = decided.entry(Field::Vendor) {
+        if let Some(v) = vendor_by_enterprise(ev, p) {
+            e.insert((v, BY_ENTERPRISE.to_string()));
+        }
+    }
+    for (field, (value, by)) in decided {
+        out.classified_by.insert(field.name().to_string(), by);
+        match field {
+            Field::Role => out.role = value,
+            Field::Vendor => out.vendor = Some(value),
+            Field::Os => out.os = Some(value),
+            Field::Model => out.model = Some(value),
+            Field::OsVersion => out.os_version = Some(value),
+        }
+    }
+    if out.role.is_empty() {
+        out.role = "unknown".into();
+    }
+    out.serial = ev
+        .facts
+        .and_then(|f| f.chassis.as_ref())
+        .and_then(|c| c.serial.clone())
+        .filter(|s| real_serial(s));
+    out
+}
+
+/// The vendor named by sysObjectID's enterprise number, else by the first
+/// enterprise subtree the agent implements; agent-software numbers
+/// (Net-SNMP, …) name nobody's hardware and are skipped.
+pub fn vendor_by_enterprise(ev: &Evidence, p: &Profiles) -> Option<String> {
+    let usable = |pen: &u64| !p.agent_enterprises.contains(pen) && p.vendors.contains_key(pen);
+    let from_oid = sys_object_id(ev)
+        .filter(|o| o.starts_with(&[1, 3, 6, 1, 4, 1]))
+        .and_then(|o| o.get(6).copied());
+    let pen = match from_oid {
+        Some(pen) if usable(&pen) => Some(pen),
+        Some(pen) if !p.agent_enterprises.contains(&pen) => None,
+        _ => ev
+            .facts
+            .and_then(|f| f.enterprises.iter().copied().find(|e| usable(e))),
+    }?;
+    p.vendors.get(&pen).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Chassis;
+
+    fn profiles(rules: &str) -> Profiles {
+        let mut p = Profiles::default();
+        p.add_vendors(
+            "v.toml",
+            "[vendors]\n\"9\" = \"Cisco\"\n\"8072\" = \"Net-SNMP\"\n\"39165\" = \"Hikvision\"\n",
+        )
+        .unwrap();
+        p.add_rules("r.toml", rules).unwrap();
+        p
+    }
+
+    fn snmp(oid: &str, descr: &str) -> Snmp {
+        Snmp {
+            version: "v2c".into(),
+            sys_object_id: Some(oid.into()),
+            sys_descr: Some(descr.into()),
+            ..Snmp::default()
+        }
+    }
+
+    const RULES: &str = r#"
+agent_enterprises = [8072, 2021]
+
+[[rule]]
+id = "cisco-ios-switch"
+priority = 500
+sys_object_id = "1.3.6.1.4.1.9"
+entity_model = "^WS-C"
+role = "switch"
+model = { from = "entity_model" }
+os = "IOS"
+os_version = { from = "sys_descr", regex = "Version ([^ ,]+)" }
+
+[[rule]]
+id = "bridge-not-forwarding"
+priority = 100
+bridge = true
+forwarding = false
+role = "switch"
+
+[[rule]]
+id = "cisco-ios"
+priority = 400
+sys_object_id = "1.3.6.1.4.1.9"
+sys_descr = "Cisco IOS"
+role = "router"
+os = "IOS"
+"#;
+
+    #[test]
+    fn priority_decides_per_field_and_records_the_rule() {
+        let p = profiles(RULES);
+        let s = snmp(
+            "1.3.6.1.4.1.9.1.516",
+            "Cisco IOS Software, C3750, Version 12.2(50)SE5, RELEASE",
+        );
+        let facts = Facts {
+            chassis: Some(Chassis {
+                model: Some("WS-C3750G-12S-S".into()),
+                serial: Some("FDO1622Y10H".into()),
+                ..Chassis::default()
+            }),
+            ..Facts::default()
+        };
+        let c = classify(
+            &Evidence {
+                snmp: Some(&s),
+                facts: Some(&facts),
+            },
+            &p,
+        );
+        assert_eq!(c.role, "switch");
+        assert_eq!(c.vendor.as_deref(), Some("Cisco"));
+        assert_eq!(c.model.as_deref(), Some("WS-C3750G-12S-S"));
+        assert_eq!(c.os_version.as_deref(), Some("12.2(50)SE5"));
+        assert_eq!(c.serial.as_deref(), Some("FDO1622Y10H"));
+        assert_eq!(c.classified_by["role"], "cisco-ios-switch");
+        assert_eq!(c.classified_by["vendor"], BY_ENTERPRISE);
+        // without the entity evidence the lower rule decides
+        let c = classify(
+            &Evidence {
+                snmp: Some(&s),
+                facts: None,
+            },
+            &p,
+        );
+        assert_eq!(
+            (c.role.as_str(), c.classified_by["role"].as_str()),
+            ("router", "cisco-ios")
+        );
+    }
+
+    #[test]
+    fn garbage_sys_descr_keeps_the_class_through_other_evidence() {
+        let p = profiles(RULES);
+        let s = snmp("1.3.6.1.4.1.9.1.516", "\u{1}\u{2}garbage");
+        let facts = Facts {
+            bridge_ports: Some(12),
+            ip_forwarding: Some(false),
+            ..Facts::default()
+        };
+        let c = classify(
+            &Evidence {
+                snmp: Some(&s),
+                facts: Some(&facts),
+            },
+            &p,
+        );
+        assert_eq!(c.role, "switch");
+        assert_eq!(c.vendor.as_deref(), Some("Cisco"));
+    }
+
+    #[test]
+    fn unknown_devices_stay_unknown_and_agent_numbers_name_no_vendor() {
+        let p = profiles(RULES);
+        let s = snmp("1.3.6.1.4.1.8072.3.2.10", "Linux box 5.10");
+        let c = classify(
+            &Evidence {
+                snmp: Some(&s),
+                facts: None,
+            },
+            &p,
+        );
+        assert_eq!(c.role, "unknown");
+        assert_eq!(c.vendor, None);
+        // no sysObjectID: the enterprise subtrees implemented name the vendor
+        let s = Snmp::default();
+        let facts = Facts {
+            enterprises: vec![8072, 39165],
+            ..Facts::default()
+        };
+        let c = classify(
+            &Evidence {
+                snmp: Some(&s),
+                facts: Some(&facts),
+            },
+            &p,
+        );
+        assert_eq!(c.vendor.as_deref(), Some("Hikvision"));
+        let c = classify(&Evidence::default(), &p);
+        assert_eq!((c.role.as_str(), c.vendor.as_deref()), ("unknown", None));
+    }
+
+    #[test]
+    fn placeholder_serials_are_dropped() {
+        assert!(!real_serial("0000000"));
+        assert!(!real_serial("N/A"));
+        assert!(real_serial("FDO1622Y10H"));
+    }
+}

@@ -1,0 +1,214 @@
+//! What to ask an agent for, beyond the system group, and the answers
+//! decoded into [`Facts`]: a handful of PDUs per device (one GET of
+//! scalars, one GETNEXT per batch of subtrees, a short GETBULK of the
+//! entity classes and one GET of the chassis row).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Chassis, Facts};
+use crate::probe::agent::{oid_string, Agent, AgentError, Val, VarBind};
+
+const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
+const IP_FORWARDING: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 1, 0];
+const LLDP_CAPS_SUPPORTED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 5, 0];
+const LLDP_CAPS_ENABLED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 6, 0];
+const ENT_PHYSICAL_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
+const ENT_CLASS: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 5];
+const ENTERPRISES: &[u64] = &[1, 3, 6, 1, 4, 1];
+
+/// Standard MIBs whose presence is evidence, by short name.
+const MIBS: [(&str, &[u64]); 4] = [
+    ("host-resources", &[1, 3, 6, 1, 2, 1, 25, 1]),
+    ("printer", &[1, 3, 6, 1, 2, 1, 43]),
+    ("ups", &[1, 3, 6, 1, 2, 1, 33]),
+    ("entity", ENT_CLASS),
+];
+
+/// The names rules may use for [`MIBS`].
+pub const MIB_NAMES: [&str; 4] = ["host-resources", "printer", "ups", "entity"];
+
+/// Enterprise subtrees listed at most (GETNEXT hops past each).
+const MAX_ENTERPRISES: usize = 6;
+
+/// LLDP system capability bits, most significant first (IEEE 802.1AB).
+pub const LLDP_CAP_NAMES: [&str; 8] = [
+    "other",
+    "repeater",
+    "bridge",
+    "wlan-access-point",
+    "router",
+    "telephone",
+    "docsis",
+    "station",
+];
+
+/// Entity chassis is entPhysicalClass chassis(3).
+const CLASS_CHASSIS: i64 = 3;
+
+/// Entity rows read to find the chassis.
+const ENTITY_ROWS: u32 = 32;
+
+/// Subtrees asked in one GETNEXT (agents answer at most ~64 varbinds).
+const NEXT_BATCH: usize = 40;
+
+/// Objects named by the classification rules, beyond the fixed ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Needs {
+    /// Scalars whose values rules compare.
+    pub scalars: BTreeSet<Vec<u64>>,
+    /// Subtrees whose presence rules test.
+    pub subtrees: BTreeSet<Vec<u64>>,
+}
+
+/// LLDP capability names from the BITS octets.
+pub fn lldp_caps(bytes: &[u8]) -> Vec<String> {
+    let first = bytes.first().copied().unwrap_or(0);
+    LLDP_CAP_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| first & (0x80 >> i) != 0)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn value_of<'a>(vbs: &'a [VarBind], oid: &[u64]) -> Option<&'a Val> {
+    vbs.iter()
+        .find(|(o, v)| o == oid && !v.is_exception())
+        .map(|(_, v)| v)
+}
+
+/// Device text is data; empty strings and padding carry no information.
+fn text(v: Option<&Val>) -> Option<String> {
+    let t = v?.as_text()?;
+    let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\0');
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Ask `agent` for everything classification needs.
+pub async fn gather(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> {
+    let mut facts = Facts::default();
+
+    // 1. scalars
+    let mut scalars: Vec<Vec<u64>> = [
+        BRIDGE_PORTS,
+        IP_FORWARDING,
+        LLDP_CAPS_SUPPORTED,
+        LLDP_CAPS_ENABLED,
+    ]
+    .iter()
+    .map(|o| o.to_vec())
+    .collect();
+    scalars.extend(needs.scalars.iter().cloned());
+    let got = agent.get(&scalars).await?;
+    facts.bridge_ports = value_of(&got, BRIDGE_PORTS).and_then(Val::as_i64);
+    facts.ip_forwarding = value_of(&got, IP_FORWARDING)
+        .and_then(Val::as_i64)
+        .and_then(|n| match n {
+            1 => Some(true),
+            2 => Some(false),
+            _ => None,
+        });
+    let caps = |oid| match value_of(&got, oid) {
+        Some(Val::Bytes(b)) => Some(lldp_caps(b)),
+        _ => None,
+    };
+    facts.lldp_caps_supported = caps(LLDP_CAPS_SUPPORTED);
+    facts.lldp_caps_enabled = caps(LLDP_CAPS_ENABLED);
+    let mut values = BTreeMap::new();
+    for oid in &needs.scalars {
+        if let Some(t) = value_of(&got, oid).and_then(Val::as_text) {
+            values.insert(oid_string(oid), t);
+        }
+    }
+    facts.values = values;
+
+    // 2. presence of subtrees: the object after each root still lies below it
+    let mut roots: Vec<Vec<u64>> = MIBS.iter().map(|(_, o)| o.to_vec()).collect();
+    roots.extend(needs.subtrees.iter().cloned());
+    let mut present = BTreeSet::new();
+    for batch in roots.chunks(NEXT_BATCH) {
+        let got = agent.next_each(batch).await?;
+        for (root, (oid, val)) in batch.iter().zip(&got) {
+            if !val.is_exception() && oid.starts_with(root) {
+                present.insert(root.clone());
+            }
+        }
+    }
+    // the enterprise subtrees implemented: hop from one to past the next
+    let mut cursor = ENTERPRISES.to_vec();
+    while facts.enterprises.len() < MAX_ENTERPRISES {
+        let got = agent.next_each(std::slice::from_ref(&cursor)).await?;
+        let Some((oid, val)) = got.first() else { break };
+        let pen = match oid.get(ENTERPRISES.len()) {
+            Some(p) if !val.is_exception() && oid.starts_with(ENTERPRISES) => *p,
+            _ => break,
+        };
+        facts.enterprises.push(pen);
+        cursor = ENTERPRISES.to_vec();
+        cursor.push(pen + 1);
+    }
+    facts.mibs = MIBS
+        .iter()
+        .filter(|(_, o)| present.contains(*o))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    facts.subtrees = needs
+        .subtrees
+        .iter()
+        .filter(|o| present.contains(*o))
+        .map(|o| oid_string(o))
+        .collect();
+
+    // 3. the chassis entity
+    if present.contains(ENT_CLASS) {
+        let classes = agent.column(ENT_CLASS, ENTITY_ROWS).await?;
+        let pick = classes
+            .iter()
+            .find(|(_, v)| v.as_i64() == Some(CLASS_CHASSIS))
+            .or_else(|| classes.first())
+            .and_then(|(oid, _)| oid.get(ENT_CLASS.len()).copied());
+        if let Some(index) = pick {
+            let column = |c: u64| {
+                let mut o = ENT_PHYSICAL_ENTRY.to_vec();
+                o.extend([c, index]);
+                o
+            };
+            let cols: Vec<Vec<u64>> = [2, 7, 8, 9, 10, 11, 12, 13].map(column).to_vec();
+            let got = agent.get(&cols).await?;
+            let field = |c: u64| text(value_of(&got, &column(c)));
+            facts.chassis = Some(Chassis {
+                index,
+                descr: field(2),
+                name: field(7),
+                hardware_rev: field(8),
+                firmware_rev: field(9),
+                software_rev: field(10),
+                serial: field(11),
+                mfg: field(12),
+                model: field(13),
+            });
+        }
+    }
+    Ok(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lldp_bits_decode_msb_first() {
+        assert_eq!(lldp_caps(&[0x28, 0x00]), ["bridge", "router"]);
+        assert_eq!(lldp_caps(&[0x10]), ["wlan-access-point"]);
+        assert!(lldp_caps(&[]).is_empty());
+    }
+
+    #[test]
+    fn padding_is_not_text() {
+        assert_eq!(text(Some(&Val::Bytes(b"  \0".to_vec()))), None);
+        assert_eq!(
+            text(Some(&Val::Bytes(b" WS-C3750 \0".to_vec()))).as_deref(),
+            Some("WS-C3750")
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! One SNMP agent, spoken to with snmp2's `AsyncSession`: GET, GETNEXT and
+//! GETBULK with timeouts and retries, owned results, and PDU counts.
+//!
+//! A timed-out request gets a fresh session (new socket), so a late answer
+//! to it can never be taken for the answer to the next request.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use snmp2::{AsyncSession, Oid, Pdu, Value, Version};
+
+use super::snmp::SNMP_PORT;
+
+/// An SNMP value, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Int(i64),
+    Bytes(Vec<u8>),
+    Oid(Vec<u64>),
+    Ticks(u32),
+    Counter(u64),
+    Gauge(u32),
+    Ip([u8; 4]),
+    Null,
+    NoSuchObject,
+    NoSuchInstance,
+    EndOfMibView,
+    /// A type we do not decode.
+    Other,
+}
+
+impl Val {
+    fn from_value(v: &Value<'_>) -> Val {
+        match v {
+            Value::Integer(n) => Val::Int(*n),
+            Value::OctetString(b) => Val::Bytes(b.to_vec()),
+            Value::ObjectIdentifier(o) => {
+                Val::Oid(o.iter().map(Iterator::collect).unwrap_or_default())
+            }
+            Value::Timeticks(t) => Val::Ticks(*t),
+            Value::Counter32(c) => Val::Counter(u64::from(*c)),
+            Value::Counter64(c) => Val::Counter(*c),
+            Value::Unsigned32(g) => Val::Gauge(*g),
+            Value::IpAddress(a) => Val::Ip(*a),
+            Value::Null => Val::Null,
+            Value::NoSuchObject => Val::NoSuchObject,
+            Value::NoSuchInstance => Val::NoSuchInstance,
+            Value::EndOfMibView => Val::EndOfMibView,
+            _ => Val::Other,
+        }
+    }
+
+    /// True for the v2c exceptions (no such object/instance, end of view).
+    pub fn is_exception(&self) -> bool {
+        matches!(
+            self,
+            Val::NoSuchObject | Val::NoSuchInstance | Val::EndOfMibView
+        )
+    }
+
+    /// The value as an integer, where it is one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Val::Int(n) => Some(*n),
+            Val::Ticks(n) | Val::Gauge(n) => Some(i64::from(*n)),
+            Val::Counter(n) => i64::try_from(*n).ok(),
+            _ => None,
+        }
+    }
+
+    /// The value as text: strings lossily decoded, numbers and OIDs printed.
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Val::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            Val::Oid(o) => Some(oid_string(o)),
+            Val::Ip(a) => Some(std::net::Ipv4Addr::from(*a).to_string()),
+            other => other.as_i64().map(|n| n.to_string()),
+        }
+    }
+}
+
+/// Dotted form of an OID.
+pub fn oid_string(arcs: &[u64]) -> String {
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Parse a dotted OID (a leading dot is allowed).
+pub fn parse_oid(s: &str) -> Option<Vec<u64>> {
+    let s = s.trim().trim_start_matches('.');
+    let arcs: Option<Vec<u64>> = s.split('.').map(|a| a.parse().ok()).collect();
+    arcs.filter(|a| a.len() >= 2)
+}
+
+/// One variable binding, owned.
+pub type VarBind = (Vec<u64>, Val);
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentError {
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("no SNMP agent (port unreachable or socket error)")]
+    NoAgent,
+    #[error("agent answered with error status {status} at index {index}")]
+    Status { status: u32, index: u32 },
+    #[error("unusable answer: {0}")]
+    Garbage(String),
+}
+
+/// Timeouts and retries of the exchanges with one agent.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionOptions {
+    pub timeout: Duration,
+    pub retries: u32,
+}
+
+enum Kind {
+    Get,
+    Next,
+    Bulk {
+        non_repeaters: u32,
+        max_repetitions: u32,
+    },
+}
+
+/// A conversation with one agent under one credential.
+pub struct Agent {
+    ip: IpAddr,
+    version: Version,
+    community: Vec<u8>,
+    opts: SessionOptions,
+    session: Option<AsyncSession>,
+    req_id: i32,
+    /// Requests sent (retries included) and answers received.
+    pub pdus_sent: u64,
+    pub pdus_received: u64,
+}
+
+impl Agent {
+    /// An agent at `ip` spoken to with `version` and `community`.
+    pub fn new(
+        ip: IpAddr,
+        version: Version,
+        community: &str,
+        opts: SessionOptions,
+        req_id: i32,
+    ) -> Agent {
+        Agent {
+            ip,
+            version,
+            community: community.as_bytes().to_vec(),
+            opts,
+            session: None,
+            req_id,
+            pdus_sent: 0,
+            pdus_received: 0,
+        }
+    }
+
+    /// The SNMP version in use.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    async fn session(&mut self) -> Result<&mut AsyncSession, AgentError> {
+        if self.session.is_none() {
+            let addr = SocketAddr::new(self.ip, SNMP_PORT);
+            self.req_id = self.req_id.wrapping_add(1000);
+            let s = match self.version {
+                Version::V1 => AsyncSession::new_v1(addr, &self.community, self.req_id).await,
+                _ => AsyncSession::new_v2c(addr, &self.community, self.req_id).await,
+            };
+            self.session = Some(s.map_err(|_| AgentError::NoAgent)?);
+        }
+        self.session.as_mut().ok_or(AgentError::NoAgent)
+    }
+
+    /// One request with retries; the answer's varbinds, owned.
+    async fn request(
+        &mut self,
+        kind: &Kind,
+        oids: &[Vec<u64>],
+    ) -> Result<Vec<VarBind>, AgentError> {
+        let oids: Vec<Oid<'static>> = oids
+            .iter()
+            .map(|o| {
+                Oid::from(o).map_err(|_| AgentError::Garbage(format!("bad OID {}", oid_string(o))))
+            })
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&Oid<'static>> = oids.iter().collect();
+        let timeout = self.opts.timeout;
+        let mut last = AgentError::Timeout;
+        for _ in 0..=self.opts.retries {
+            self.pdus_sent += 1;
+            let session = self.session().await?;
+            let fut = async {
+                let pdu = match kind {
+                    Kind::Get => session.get_many(&refs).await,
+                    Kind::Next => match refs.as_slice() {
+                        [one] => session.getnext(one).await,
+                        _ => Err(snmp2::Error::ValueOutOfRange),
+                    },
+                    Kind::Bulk {
+                        non_repeaters,
+                        max_repetitions,
+                    } => {
+                        session
+                            .getbulk(&refs, *non_repeaters, *max_repetitions)
+                            .await
+                    }
+                };
+                pdu.map(|p| owned(&p))
+            };
+            match tokio::time::timeout(timeout, fut).await {
+                Ok(Ok(answer)) => {
+                    self.pdus_received += 1;
+                    return answer;
+                }
+                Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
+                    return Err(AgentError::NoAgent)
+                }
+                Ok(Err(e)) => {
+                    // a stale or mangled datagram: start over on a new socket
+                    last = AgentError::Garbage(format!("{e:?}"));
+                    self.session = None;
+                }
+                Err(_) => {
+                    last = AgentError::Timeout;
+                    self.session = None;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// GET; objects the agent lacks come back as exceptions (v2c) or are
+    /// left out (v1, whose noSuchName fails the whole PDU: the object is
+    /// dropped and the rest asked again).
+    pub async fn get(&mut self, oids: &[Vec<u64>]) -> Result<Vec<VarBind>, AgentError> {
+        let mut oids = oids.to_vec();
+        loop {
+            if oids.is_empty() {
+                return Ok(Vec::new());
+            }
+            match self.request(&Kind::Get, &oids).await {
+                Err(AgentError::Status { status: 2, index })
+                    if index >= 1 && (index as usize) <= oids.len() =>
+                {
+                    oids.remove(index as usize - 1);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The next object after each of `oids` (one GETNEXT each in v1, one
+    /// GETBULK with only non-repeaters in v2c).
+    pub async fn next_each(&mut self, oids: &[Vec<u64>]) -> Result<Vec<VarBind>, AgentError> {
+        if oids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.version == Version::V1 {
+            let mut out = Vec::with_capacity(oids.len());
+            for o in oids {
+                match self.request(&Kind::Next, std::slice::from_ref(o)).await {
+                    Ok(mut vb) => out.append(&mut vb),
+                    Err(AgentError::Status { status: 2, .. }) => {
+                        out.push((o.clone(), Val::EndOfMibView));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(out);
+        }
+        let kind = Kind::Bulk {
+            non_repeaters: oids.len() as u32,
+            max_repetitions: 0,
+        };
+        self.request(&kind, oids).await
+    }
+
+    /// Up to `rows` objects following `column` (GETBULK in v2c, GETNEXTs
+    /// in v1), stopping at the end of the column's subtree.
+    pub async fn column(&mut self, column: &[u64], rows: u32) -> Result<Vec<VarBind>, AgentError> {
+        let mut out = Vec::new();
+        let mut cursor = column.to_vec();
+        while (out.len() as u32) < rows {
+            let batch = if self.version == Version::V1 {
+                self.next_each(std::slice::from_ref(&cursor)).await?
+            } else {
+                let kind = Kind::Bulk {
+                    non_repeaters: 0,
+                    max_repetitions: (rows - out.len() as u32).min(50),
+                };
+                self.request(&kind, std::slice::from_ref(&cursor)).await?
+            };
+            let before = out.len();
+            for (oid, val) in batch {
+                // stop on leaving the column, at its end, or on a non-increasing OID
+                if !oid.starts_with(column) || val.is_exception() || oid <= cursor {
+                    return Ok(out);
+                }
+                cursor = oid.clone();
+                out.push((oid, val));
+            }
+            if out.len() == before {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Copy a response out of the session's buffer; error statuses become errors.
+fn owned(pdu: &Pdu<'_>) -> Result<Vec<VarBind>, AgentError> {
+    if pdu.error_status != 0 {
+        return Err(AgentError::Status {
+            status: pdu.error_status,
+            index: pdu.error_index,
+        });
+    }
+    Ok(pdu
+        .varbinds
+        .clone()
+        .map(|(oid, v)| {
+            let arcs: Vec<u64> = oid.iter().map(Iterator::collect).unwrap_or_default();
+            (arcs, Val::from_value(&v))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oids_parse_and_print() {
+        assert_eq!(
+            parse_oid(".1.3.6.1.2.1.1.2.0"),
+            Some(vec![1, 3, 6, 1, 2, 1, 1, 2, 0])
+        );
+        assert_eq!(parse_oid("1.3.6.x"), None);
+        assert_eq!(parse_oid("1"), None);
+        assert_eq!(oid_string(&[1, 3, 6]), "1.3.6");
+    }
+
+    #[test]
+    fn values_convert() {
+        assert_eq!(Val::Gauge(7).as_i64(), Some(7));
+        assert_eq!(
+            Val::Bytes(b"abc".to_vec()).as_text().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(Val::Oid(vec![1, 3, 6]).as_text().as_deref(), Some("1.3.6"));
+        assert!(Val::NoSuchInstance.is_exception());
+        assert_eq!(Val::Null.as_text(), None);
+    }
+}

@@ -1,0 +1,764 @@
+//! Device knowledge as data: the vendor table (IANA enterprise numbers) and
+//! the classification rules, loaded from TOML, compiled in, overridable from
+//! a user directory, and validated with `file:line` errors.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::probe::agent::parse_oid;
+
+/// The built-in rules, compiled in.
+pub const BUILTIN_RULES: &str = include_str!("../profiles/rules.toml");
+/// The built-in vendor table, compiled in.
+pub const BUILTIN_VENDORS: &str = include_str!("../profiles/vendors.toml");
+
+/// Roles a rule may assign (see DESIGN.md).
+pub const ROLES: [&str; 11] = [
+    "router",
+    "switch",
+    "firewall",
+    "access_point",
+    "server",
+    "printer",
+    "power",
+    "storage",
+    "camera",
+    "appliance",
+    "unknown",
+];
+
+/// sysServices layer names and their bits (RFC 3418).
+pub const SERVICES: [(&str, i64); 5] = [
+    ("physical", 1),
+    ("datalink", 2),
+    ("network", 4),
+    ("transport", 8),
+    ("application", 64),
+];
+
+/// A broken profile: where and what.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("cannot read profile '{}': {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The fields a rule can set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Field {
+    Role,
+    Vendor,
+    Os,
+    Model,
+    OsVersion,
+}
+
+impl Field {
+    /// The field's name in rules and scan files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Role => "role",
+            Field::Vendor => "vendor",
+            Field::Os => "os",
+            Field::Model => "model",
+            Field::OsVersion => "os_version",
+        }
+    }
+}
+
+/// Where an extracted value comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    SysDescr,
+    SysName,
+    SysObjectId,
+    EntityModel,
+    EntityDescr,
+    EntityName,
+    EntityMfg,
+    EntitySoftware,
+    EntityFirmware,
+    EntityHardware,
+    Value(Vec<u64>),
+}
+
+const SOURCES: &str = "sys_descr, sys_name, sys_object_id, entity_model, entity_descr, \
+                       entity_name, entity_mfg, entity_software, entity_firmware, \
+                       entity_hardware, value:OID";
+
+impl Source {
+    fn parse(s: &str) -> Option<Source> {
+        Some(match s {
+            "sys_descr" => Source::SysDescr,
+            "sys_name" => Source::SysName,
+            "sys_object_id" => Source::SysObjectId,
+            "entity_model" => Source::EntityModel,
+            "entity_descr" => Source::EntityDescr,
+            "entity_name" => Source::EntityName,
+            "entity_mfg" => Source::EntityMfg,
+            "entity_software" => Source::EntitySoftware,
+            "entity_firmware" => Source::EntityFirmware,
+            "entity_hardware" => Source::EntityHardware,
+            other => Source::Value(parse_oid(other.strip_prefix("value:")?)?),
+        })
+    }
+}
+
+/// What a rule sets a field to.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Literal(String),
+    /// The source's value, or the first capture group of `regex` on it.
+    Extract {
+        from: Source,
+        regex: Option<Regex>,
+    },
+}
+
+/// One condition of a rule; all of a rule's conditions must hold.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// sysObjectID starts with one of these.
+    SysObjectId(Vec<Vec<u64>>),
+    /// The agent has no sysObjectID (or a zero one).
+    NoSysObjectId,
+    SysDescr(Regex),
+    SysName(Regex),
+    /// sysServices has all these bits / none of these bits.
+    ServicesHas(i64),
+    ServicesLacks(i64),
+    /// dot1dBaseNumPorts > 0 (true) or absent/0 (false).
+    Bridge(bool),
+    /// ipForwarding is forwarding(1) (true) or notForwarding(2) (false).
+    Forwarding(bool),
+    /// LLDP enabled capabilities include all / none of these.
+    LldpCaps(Vec<String>),
+    LldpCapsLack(Vec<String>),
+    EntityModel(Regex),
+    EntityDescr(Regex),
+    EntityMfg(Regex),
+    /// The agent implements all / none of these standard MIBs.
+    Mib(Vec<String>),
+    MibAbsent(Vec<String>),
+    /// The agent implements one of these subtrees.
+    Present(Vec<Vec<u64>>),
+    /// The object's value matches the regex.
+    Value(Vec<u64>, Regex),
+    /// One of the enterprise subtrees the agent implements is one of these.
+    Enterprise(Vec<u64>),
+}
+
+/// A classification rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub priority: i64,
+    pub description: Option<String>,
+    /// `file:line` where the rule is defined.
+    pub origin: String,
+    /// The rule's TOML text, for `profiles show`.
+    pub text: String,
+    pub when: Vec<Condition>,
+    pub set: Vec<(Field, Output)>,
+}
+
+/// Everything classification knows.
+#[derive(Debug, Clone, Default)]
+pub struct Profiles {
+    pub vendors: BTreeMap<u64, String>,
+    /// Enterprise numbers of SNMP agent software (Net-SNMP, …): they name
+    /// the agent, not the maker of the device.
+    pub agent_enterprises: BTreeSet<u64>,
+    /// Sorted by priority, highest first (ties by id).
+    pub rules: Vec<Rule>,
+    /// The files loaded, in order.
+    pub sources: Vec<String>,
+}
+
+// ------------------------------------------------------------------ raw TOML
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    agent_enterprises: Option<Vec<u64>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawOutput {
+    Literal(String),
+    Extract { from: String, regex: Option<String> },
+}
+
+type S<T> = Option<Spanned<T>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    priority: Spanned<i64>,
+    description: Option<String>,
+    sys_object_id: S<OneOrMany>,
+    no_sys_object_id: Option<bool>,
+    sys_descr: S<String>,
+    sys_name: S<String>,
+    sys_services_has: S<Vec<String>>,
+    sys_services_lacks: S<Vec<String>>,
+    bridge: Option<bool>,
+    forwarding: Option<bool>,
+    lldp_caps: S<Vec<String>>,
+    lldp_caps_lack: S<Vec<String>>,
+    entity_model: S<String>,
+    entity_descr: S<String>,
+    entity_mfg: S<String>,
+    mib: S<Vec<String>>,
+    mib_absent: S<Vec<String>>,
+    present: S<OneOrMany>,
+    value: S<BTreeMap<String, String>>,
+    enterprise: S<Vec<u64>>,
+    role: S<RawOutput>,
+    vendor: S<RawOutput>,
+    os: S<RawOutput>,
+    model: S<RawOutput>,
+    os_version: S<RawOutput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVendors {
+    vendors: BTreeMap<String, Spanned<String>>,
+}
+
+// ------------------------------------------------------------------ loading
+
+/// Line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, span: Range<usize>, message: String) -> ProfileError {
+        ProfileError::Invalid {
+            file: self.file.to_string(),
+            line: line_of(self.text, span.start),
+            message,
+        }
+    }
+
+    fn toml<T: serde::de::DeserializeOwned>(&self) -> Result<T, ProfileError> {
+        toml::from_str(self.text).map_err(|e| {
+            let msg = e.message().trim().to_string();
+            self.err(e.span().unwrap_or(0..0), msg)
+        })
+    }
+}
+
+fn regex(ctx: &Ctx, id: &str, field: &str, s: &Spanned<String>) -> Result<Regex, ProfileError> {
+    Regex::new(s.get_ref()).map_err(|e| {
+        let first = e
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        ctx.err(
+            s.span(),
+            format!("rule '{id}': {field}: invalid regex: {first}"),
+        )
+    })
+}
+
+fn oid(
+    ctx: &Ctx,
+    id: &str,
+    field: &str,
+    s: &str,
+    span: Range<usize>,
+) -> Result<Vec<u64>, ProfileError> {
+    parse_oid(s).ok_or_else(|| ctx.err(span, format!("rule '{id}': {field}: '{s}' is not an OID")))
+}
+
+fn names(
+    ctx: &Ctx,
+    id: &str,
+    field: &str,
+    v: &Spanned<Vec<String>>,
+    allowed: &[&str],
+) -> Result<Vec<String>, ProfileError> {
+    for n in v.get_ref() {
+        if !allowed.contains(&n.as_str()) {
+            return Err(ctx.err(
+                v.span(),
+                format!(
+                    "rule '{id}': {field}: unknown name '{n}' (one of: {})",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(v.get_ref().clone())
+}
+
+fn services(
+    ctx: &Ctx,
+    id: &str,
+    field: &str,
+    v: &Spanned<Vec<String>>,
+) -> Result<i64, ProfileError> {
+    let allowed: Vec<&str> = SERVICES.iter().map(|(n, _)| *n).collect();
+    let list = names(ctx, id, field, v, &allowed)?;
+    Ok(SERVICES
+        .iter()
+        .filter(|(n, _)| list.iter().any(|l| l == n))
+        .map(|(_, b)| b)
+        .sum())
+}
+
+fn output(
+    ctx: &Ctx,
+    id: &str,
+    field: Field,
+    raw: &Spanned<RawOutput>,
+) -> Result<Output, ProfileError> {
+    let span = raw.span();
+    Ok(match raw.get_ref() {
+        RawOutput::Literal(s) => {
+            if field == Field::Role && !ROLES.contains(&s.as_str()) {
+                return Err(ctx.err(
+                    span,
+                    format!(
+                        "rule '{id}': role: unknown role '{s}' (one of: {})",
+                        ROLES.join(", ")
+                    ),
+                ));
+            }
+            Output::Literal(s.clone())
+        }
+        RawOutput::Extract { from, regex: re } => {
+            if field == Field::Role {
+                return Err(ctx.err(span, format!("rule '{id}': role: must be one literal role")));
+            }
+            let from = Source::parse(from).ok_or_else(|| {
+                ctx.err(
+                    span.clone(),
+                    format!(
+                        "rule '{id}': {}: unknown source '{from}' (one of: {SOURCES})",
+                        field.name()
+                    ),
+                )
+            })?;
+            let regex = match re {
+                None => None,
+                Some(r) => {
+                    let compiled = regex(
+                        ctx,
+                        id,
+                        field.name(),
+                        &Spanned::new(span.clone(), r.clone()),
+                    )?;
+                    if compiled.captures_len() < 2 {
+                        return Err(ctx.err(
+                            span,
+                            format!(
+                                "rule '{id}': {}: regex needs a capture group for the value",
+                                field.name()
+                            ),
+                        ));
+                    }
+                    Some(compiled)
+                }
+            };
+            Output::Extract { from, regex }
+        }
+    })
+}
+
+fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
+    let span = raw.span();
+    let r = raw.get_ref();
+    let id = r.id.get_ref().trim().to_string();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(ctx.err(
+            r.id.span(),
+            format!("rule id '{id}': use letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    let idr = id.as_str();
+    let mut when = Vec::new();
+    if let Some(v) = &r.sys_object_id {
+        let list = v
+            .get_ref()
+            .items()
+            .into_iter()
+            .map(|s| oid(ctx, idr, "sys_object_id", s, v.span()))
+            .collect::<Result<_, _>>()?;
+        when.push(Condition::SysObjectId(list));
+    }
+    if r.no_sys_object_id == Some(true) {
+        when.push(Condition::NoSysObjectId);
+    }
+    if let Some(v) = &r.sys_descr {
+        when.push(Condition::SysDescr(regex(ctx, idr, "sys_descr", v)?));
+    }
+    if let Some(v) = &r.sys_name {
+        when.push(Condition::SysName(regex(ctx, idr, "sys_name", v)?));
+    }
+    if let Some(v) = &r.sys_services_has {
+        when.push(Condition::ServicesHas(services(
+            ctx,
+            idr,
+            "sys_services_has",
+            v,
+        )?));
+    }
+    if let Some(v) = &r.sys_services_lacks {
+        when.push(Condition::ServicesLacks(services(
+            ctx,
+            idr,
+            "sys_services_lacks",
+            v,
+        )?));
+    }
+    if let Some(b) = r.bridge {
+        when.push(Condition::Bridge(b));
+    }
+    if let Some(b) = r.forwarding {
+        when.push(Condition::Forwarding(b));
+    }
+    let caps: Vec<&str> = crate::collect::LLDP_CAP_NAMES.to_vec();
+    if let Some(v) = &r.lldp_caps {
+        when.push(Condition::LldpCaps(names(ctx, idr, "lldp_caps", v, &caps)?));
+    }
+    if let Some(v) = &r.lldp_caps_lack {
+        when.push(Condition::LldpCapsLack(names(
+            ctx,
+            idr,
+            "lldp_caps_lack",
+            v,
+            &caps,
+        )?));
+    }
+    if let Some(v) = &r.entity_model {
+        when.push(Condition::EntityModel(regex(ctx, idr, "entity_model", v)?));
+    }
+    if let Some(v) = &r.entity_descr {
+        when.push(Condition::EntityDescr(regex(ctx, idr, "entity_descr", v)?));
+    }
+    if let Some(v) = &r.entity_mfg {
+        when.push(Condition::EntityMfg(regex(ctx, idr, "entity_mfg", v)?));
+    }
+    let mibs: Vec<&str> = crate::collect::MIB_NAMES.to_vec();
+    if let Some(v) = &r.mib {
+        when.push(Condition::Mib(names(ctx, idr, "mib", v, &mibs)?));
+    }
+    if let Some(v) = &r.mib_absent {
+        when.push(Condition::MibAbsent(names(
+            ctx,
+            idr,
+            "mib_absent",
+            v,
+            &mibs,
+        )?));
+    }
+    if let Some(v) = &r.present {
+        let list = v
+            .get_ref()
+            .items()
+            .into_iter()
+            .map(|s| oid(ctx, idr, "present", s, v.span()))
+            .collect::<Result<_, _>>()?;
+        when.push(Condition::Present(list));
+    }
+    if let Some(v) = &r.value {
+        for (o, re) in v.get_ref() {
+            let o = oid(ctx, idr, "value", o, v.span())?;
+            let re = regex(ctx, idr, "value", &Spanned::new(v.span(), re.clone()))?;
+            when.push(Condition::Value(o, re));
+        }
+    }
+    if let Some(v) = &r.enterprise {
+        when.push(Condition::Enterprise(v.get_ref().clone()));
+    }
+    if when.is_empty() {
+        return Err(ctx.err(r.id.span(), format!("rule '{id}': has no condition")));
+    }
+    let mut set = Vec::new();
+    for (field, raw) in [
+        (Field::Role, &r.role),
+        (Field::Vendor, &r.vendor),
+        (Field::Os, &r.os),
+        (Field::Model, &r.model),
+        (Field::OsVersion, &r.os_version),
+    ] {
+        if let Some(raw) = raw {
+            set.push((field, output(ctx, idr, field, raw)?));
+        }
+    }
+    if set.is_empty() {
+        return Err(ctx.err(
+            r.id.span(),
+            format!("rule '{id}': sets nothing (role, vendor, os, model, os_version)"),
+        ));
+    }
+    Ok(Rule {
+        id,
+        priority: *r.priority.get_ref(),
+        description: r.description.clone(),
+        origin: format!("{}:{}", ctx.file, line_of(ctx.text, span.start)),
+        text: rule_text(ctx.text, span.start),
+        when,
+        set,
+    })
+}
+
+/// A rule's TOML text: from its header to the next table header (the
+/// parser's span covers the header only).
+fn rule_text(text: &str, start: usize) -> String {
+    let rest = &text[start.min(text.len())..];
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|(i, _)| rest[*i..].starts_with("\n[") || rest[*i..].starts_with("\n\n#"))
+        .map_or(rest.len(), |(i, _)| i);
+    rest[..end].trim().to_string()
+}
+
+impl Profiles {
+    /// The compiled-in profiles.
+    pub fn builtin() -> Result<Profiles, ProfileError> {
+        let mut p = Profiles::default();
+        p.add_vendors("profiles/vendors.toml", BUILTIN_VENDORS)?;
+        p.add_rules("profiles/rules.toml", BUILTIN_RULES)?;
+        Ok(p)
+    }
+
+    /// The compiled-in profiles, then `rules.toml` and `vendors.toml` of
+    /// `dir` where present: a user rule replaces the built-in one of the
+    /// same id, a user vendor entry replaces the built-in one.
+    pub fn load(dir: Option<&Path>) -> Result<Profiles, ProfileError> {
+        let mut p = Profiles::builtin()?;
+        if let Some(dir) = dir {
+            if !dir.is_dir() {
+                return Err(ProfileError::Read {
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
+                });
+            }
+            for (name, vendors) in [("vendors.toml", true), ("rules.toml", false)] {
+                let path = dir.join(name);
+                if !path.exists() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).map_err(|source| ProfileError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let file = path.display().to_string();
+                if vendors {
+                    p.add_vendors(&file, &text)?;
+                } else {
+                    p.add_rules(&file, &text)?;
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// Add (or replace) vendor entries from TOML text.
+    pub fn add_vendors(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
+        let ctx = Ctx { file, text };
+        let raw: RawVendors = ctx.toml()?;
+        for (k, v) in raw.vendors {
+            let pen: u64 = k.parse().map_err(|_| {
+                ctx.err(
+                    v.span(),
+                    format!("vendors: key '{k}' is not an enterprise number"),
+                )
+            })?;
+            if v.get_ref().trim().is_empty() {
+                return Err(ctx.err(v.span(), format!("vendors: '{k}' has an empty name")));
+            }
+            self.vendors.insert(pen, v.into_inner());
+        }
+        self.sources.push(file.to_string());
+        Ok(())
+    }
+
+    /// Add (or replace, by id) rules from TOML text.
+    pub fn add_rules(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
+        let ctx = Ctx { file, text };
+        let raw: RawRules = ctx.toml()?;
+        if let Some(a) = raw.agent_enterprises {
+            self.agent_enterprises.extend(a);
+        }
+        let mut seen = BTreeSet::new();
+        for r in &raw.rule {
+            let rule = rule(&ctx, r)?;
+            if !seen.insert(rule.id.clone()) {
+                return Err(ctx.err(
+                    r.get_ref().id.span(),
+                    format!("rule '{}' is defined twice", rule.id),
+                ));
+            }
+            self.rules.retain(|old| old.id != rule.id);
+            self.rules.push(rule);
+        }
+        self.rules
+            .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        self.sources.push(file.to_string());
+        Ok(())
+    }
+
+    /// OIDs the rules ask about, for the collector.
+    pub fn needs(&self) -> crate::collect::Needs {
+        let mut n = crate::collect::Needs::default();
+        for r in &self.rules {
+            for c in &r.when {
+                match c {
+                    Condition::Present(list) => n.subtrees.extend(list.iter().cloned()),
+                    Condition::Value(o, _) => {
+                        n.scalars.insert(o.clone());
+                    }
+                    _ => {}
+                }
+            }
+            for (_, out) in &r.set {
+                if let Output::Extract {
+                    from: Source::Value(o),
+                    ..
+                } = out
+                {
+                    n.scalars.insert(o.clone());
+                }
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Profiles, ProfileError> {
+        let mut p = Profiles::default();
+        p.add_rules("t.toml", text)?;
+        Ok(p)
+    }
+
+    #[test]
+    fn builtin_profiles_are_valid() {
+        let p = Profiles::builtin().unwrap();
+        assert!(p.rules.len() > 20);
+        assert!(p.vendors.len() > 100);
+        assert_eq!(p.vendors.get(&9).map(String::as_str), Some("Cisco"));
+        assert!(p.rules.windows(2).all(|w| w[0].priority >= w[1].priority));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let e = load(
+            "[[rule]]\nid = \"x\"\npriority = 1\nsys_descr = \"(unclosed\"\nrole = \"switch\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.toml:4: rule 'x': sys_descr: invalid regex"),
+            "{e}"
+        );
+        let e = load("[[rule]]\nid = \"x\"\npriority = 1\nbridge = true\nrole = \"toaster\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("t.toml:5: rule 'x': role: unknown role 'toaster'"),
+            "{e}"
+        );
+        let e = load("[[rule]]\nid = \"x\"\npriority = 1\nbridg = true\nrole = \"switch\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.toml:") && e.contains("bridg"), "{e}");
+        let e = load(
+            "[[rule]]\nid = \"x\"\npriority = 1\nsys_object_id = \"1.3.6.x\"\nrole = \"switch\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("t.toml:4: rule 'x': sys_object_id: '1.3.6.x' is not an OID"),
+            "{e}"
+        );
+        let e = load("[[rule]]\nid = \"x\"\npriority = 1\nrole = \"switch\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("has no condition"), "{e}");
+        let e = load("[[rule]]\nid = \"x\"\npriority = 1\nbridge = true\nos_version = { from = \"sys_descr\", regex = \"V\\\\d+\" }\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("capture group"), "{e}");
+        let e = load("[[rule]]\nid = \"x\"\npriority = 1\nbridge = true\nrole = \"switch\"\n[[rule]]\nid = \"x\"\npriority = 2\nbridge = true\nrole = \"switch\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.toml:7: rule 'x' is defined twice"), "{e}");
+        let mut p = Profiles::default();
+        let e = p
+            .add_vendors("v.toml", "[vendors]\n\"9\" = \"Cisco\"\n\"x\" = \"Y\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("v.toml:3:"), "{e}");
+    }
+
+    #[test]
+    fn user_rules_replace_builtin_ones_by_id() {
+        let mut p =
+            load("[[rule]]\nid = \"a\"\npriority = 1\nbridge = true\nrole = \"switch\"\n").unwrap();
+        p.add_rules(
+            "u.toml",
+            "[[rule]]\nid = \"a\"\npriority = 5\nbridge = true\nrole = \"router\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.rules.len(), 1);
+        assert_eq!(p.rules[0].priority, 5);
+        assert_eq!(p.rules[0].origin, "u.toml:1");
+    }
+}

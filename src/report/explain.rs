@@ -1,0 +1,101 @@
+//! `netcensus explain`: the evidence behind one device's classification,
+//! re-evaluated against the profiles in force.
+
+use std::fmt::Write;
+
+use crate::classify::{check, classify, extract, matches, Evidence, BY_ENTERPRISE};
+use crate::model::Device;
+use crate::profile::Profiles;
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or("-".into(), |v| v.to_string())
+}
+
+/// Render the explanation for `d`.
+pub fn render(d: &Device, p: &Profiles) -> String {
+    let mut o = String::new();
+    let ev = Evidence {
+        snmp: d.snmp.as_ref(),
+        facts: d.facts.as_ref(),
+    };
+    let now = classify(&ev, p);
+    let _ = writeln!(o, "{}  (id {})", d.ip, d.id);
+    let s = d.snmp.as_ref();
+    let _ = writeln!(o, "\nevidence");
+    let _ = writeln!(
+        o,
+        "  sysObjectID   {}",
+        opt(s.and_then(|s| s.sys_object_id.as_deref()))
+    );
+    let descr = s
+        .and_then(|s| s.sys_descr.as_deref())
+        .map(|t| t.escape_debug().to_string());
+    let _ = writeln!(o, "  sysDescr      {}", opt(descr));
+    let _ = writeln!(o, "  sysServices   {}", opt(s.and_then(|s| s.sys_services)));
+    if let Some(f) = &d.facts {
+        let _ = writeln!(o, "  bridge ports  {}", opt(f.bridge_ports));
+        let _ = writeln!(o, "  ipForwarding  {}", opt(f.ip_forwarding));
+        let caps = f.lldp_caps_enabled.as_ref().map(|c| c.join(","));
+        let _ = writeln!(o, "  LLDP enabled  {}", opt(caps));
+        let _ = writeln!(o, "  MIBs          {}", f.mibs.join(", "));
+        let pens: Vec<String> = f.enterprises.iter().map(u64::to_string).collect();
+        let _ = writeln!(o, "  enterprises   {}", pens.join(", "));
+        if let Some(c) = &f.chassis {
+            let _ = writeln!(
+                o,
+                "  chassis       model {} | descr {} | mfg {} | serial {} | sw {}",
+                opt(c.model.as_deref()),
+                opt(c.descr.as_deref()),
+                opt(c.mfg.as_deref()),
+                opt(c.serial.as_deref()),
+                opt(c.software_rev.as_deref())
+            );
+        }
+    } else {
+        let _ = writeln!(o, "  (no classification facts collected)");
+    }
+    let _ = writeln!(o, "\nclassification");
+    for (field, value) in [
+        ("role", Some(now.role.clone())),
+        ("vendor", now.vendor.clone()),
+        ("os", now.os.clone()),
+        ("model", now.model.clone()),
+        ("os_version", now.os_version.clone()),
+        ("serial", now.serial.clone()),
+    ] {
+        let by = match now.classified_by.get(field).map(String::as_str) {
+            Some(BY_ENTERPRISE) => "the enterprise number (profiles/vendors.toml)".to_string(),
+            Some(id) => {
+                let origin = p
+                    .rules
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map(|r| r.origin.clone());
+                format!("rule {id} ({})", opt(origin))
+            }
+            None if field == "serial" && value.is_some() => "ENTITY-MIB chassis".into(),
+            None => "no rule".into(),
+        };
+        let _ = writeln!(o, "  {field:<11} {:<24} by {by}", opt(value));
+    }
+    if now.classified_by != d.classified_by {
+        let _ = writeln!(
+            o,
+            "  (the scan file recorded {:?}: profiles changed since)",
+            d.classified_by
+        );
+    }
+    let _ = writeln!(o, "\nmatching rules, highest priority first");
+    for r in p.rules.iter().filter(|r| matches(r, &ev)) {
+        let sets: Vec<String> = r
+            .set
+            .iter()
+            .filter_map(|(f, out)| extract(out, &ev).map(|v| format!("{}={v}", f.name())))
+            .collect();
+        let _ = writeln!(o, "  {:>4} {}  sets {}", r.priority, r.id, sets.join(" "));
+        for c in &r.when {
+            let _ = writeln!(o, "         ✓ {}", check(c, &ev).1);
+        }
+    }
+    o
+}

@@ -1,0 +1,165 @@
+//! Classification accuracy over the snmpsim-data recordings of
+//! tests/lab/configs/all-devices.toml, against tests/lab/truth.toml.
+//! tests/run.sh brings that lab up for this test alone; it fails (never
+//! skips) when another lab is up. Prints the confusion matrix.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+const MANIFEST: &str = "/run/netcensus-lab/manifest.json";
+const NETWORK_ROLES: [&str; 4] = ["router", "switch", "firewall", "access_point"];
+
+#[derive(Deserialize)]
+struct Truth {
+    device: Vec<TruthDevice>,
+}
+
+#[derive(Deserialize)]
+struct TruthDevice {
+    recording: String,
+    label: String,
+    role: String,
+    vendor: Option<String>,
+}
+
+fn role_counted(recording: &str) -> bool {
+    [
+        "network/router/",
+        "network/switch/",
+        "network/firewall/",
+        "network/wifi/",
+    ]
+    .iter()
+    .any(|p| recording.starts_with(p))
+}
+
+#[test]
+#[ignore = "needs the all-devices lab: run tests/run.sh"]
+fn classification_accuracy() {
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(MANIFEST)
+            .unwrap_or_else(|e| panic!("lab is not up ({MANIFEST}: {e})")),
+    )
+    .expect("manifest");
+    let config = manifest["config"].as_str().unwrap_or_default();
+    assert!(
+        config.ends_with("all-devices.toml"),
+        "this test needs `nclab up tests/lab/configs/all-devices.toml`, the lab up is {config}"
+    );
+    let truth: Truth = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lab/truth.toml"))
+            .expect("truth.toml"),
+    )
+    .expect("truth.toml parses");
+    let truth: BTreeMap<&str, &TruthDevice> = truth
+        .device
+        .iter()
+        .map(|t| (t.recording.as_str(), t))
+        .collect();
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("all.json");
+    let status = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            "ncs-scan",
+            env!("CARGO_BIN_EXE_netcensus"),
+            "scan",
+            "-q",
+            "10.77.0.0/20",
+            "-o",
+        ])
+        .arg(&out)
+        .status()
+        .expect("scan");
+    assert!(status.success());
+    let scan: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("scan file")).expect("json");
+    let found: BTreeMap<String, &Value> = scan["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| (d["ip"].as_str().unwrap_or_default().to_string(), d))
+        .collect();
+
+    let mut matrix: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let (mut role_ok, mut role_n, mut vendor_ok, mut vendor_n) = (0, 0, 0, 0);
+    let mut misses = Vec::new();
+    let mut false_network = Vec::new();
+    for h in manifest["hosts"].as_array().expect("hosts") {
+        let Some(rec) = h["recording"].as_str() else {
+            continue;
+        };
+        let t = truth
+            .get(rec)
+            .unwrap_or_else(|| panic!("{rec} missing from truth.toml"));
+        let ip = h["ip"].as_str().unwrap_or_default();
+        let d = found.get(ip);
+        let role = d
+            .and_then(|d| d["role"].as_str())
+            .unwrap_or("(not found)")
+            .to_string();
+        let vendor = d.and_then(|d| d["vendor"].as_str()).map(str::to_string);
+        if role_counted(rec) {
+            role_n += 1;
+            *matrix.entry((t.role.clone(), role.clone())).or_default() += 1;
+            if role == t.role {
+                role_ok += 1;
+            } else {
+                misses.push(format!(
+                    "role   {rec}: {role}, truth {} (label {})",
+                    t.role, t.label
+                ));
+            }
+        }
+        if !NETWORK_ROLES.contains(&t.role.as_str()) && NETWORK_ROLES.contains(&role.as_str()) {
+            false_network.push(format!("{rec}: {role}, truth {}", t.role));
+        }
+        vendor_n += 1;
+        if vendor == t.vendor {
+            vendor_ok += 1;
+        } else {
+            misses.push(format!("vendor {rec}: {vendor:?}, truth {:?}", t.vendor));
+        }
+    }
+
+    let roles: BTreeSet<String> = matrix
+        .keys()
+        .flat_map(|(a, b)| [a.clone(), b.clone()])
+        .collect();
+    let mut table = String::from("| truth \\ found |");
+    for r in &roles {
+        table.push_str(&format!(" {r} |"));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(roles.len()));
+    for t in roles.iter().filter(|r| matrix.keys().any(|(a, _)| a == *r)) {
+        table.push_str(&format!("\n| **{t}** |"));
+        for f in &roles {
+            let n = matrix.get(&(t.clone(), f.clone())).copied().unwrap_or(0);
+            table.push_str(&if n == 0 {
+                " · |".to_string()
+            } else {
+                format!(" {n} |")
+            });
+        }
+    }
+    let role_pct = 100.0 * f64::from(role_ok) / f64::from(role_n.max(1));
+    let vendor_pct = 100.0 * f64::from(vendor_ok) / f64::from(vendor_n.max(1));
+    println!("{table}\n");
+    println!("role: {role_ok}/{role_n} = {role_pct:.1}% (network/router, switch, firewall, wifi)");
+    println!("vendor: {vendor_ok}/{vendor_n} = {vendor_pct:.1}% (all recordings)");
+    for m in &misses {
+        println!("  {m}");
+    }
+    assert!(
+        false_network.is_empty(),
+        "non-network gear classified as network gear: {false_network:?}"
+    );
+    assert!(role_pct >= 95.0, "role accuracy {role_pct:.1}% < 95%");
+    assert!(vendor_pct >= 98.0, "vendor accuracy {vendor_pct:.1}% < 98%");
+}
