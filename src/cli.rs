@@ -107,26 +107,29 @@ pub struct ScanArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET).
+    /// Scan profile: quick, standard, full, or a TOML file (defaults of the options below).
     #[arg(
         long,
-        default_value_t = 50_000,
-        value_name = "N",
+        default_value = "standard",
+        value_name = "NAME|FILE",
         help_heading = "Sweep"
     )]
-    pub rate: u32,
-    /// How long to wait for an answer.
-    #[arg(long, default_value = "500ms", value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
-    pub timeout: Duration,
-    /// Extra passes over addresses that did not answer.
-    #[arg(long, default_value_t = 1, value_name = "N", help_heading = "Sweep")]
-    pub retries: u32,
-    /// Echo requests per found host for RTT, jitter and loss (0: none).
-    #[arg(long, default_value_t = 3, value_name = "N", help_heading = "Sweep")]
-    pub count: u32,
-    /// Time between the echoes of one host.
-    #[arg(long, default_value = "20ms", value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
-    pub interval: Duration,
+    pub profile: String,
+    /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET) [profile; standard: 50000].
+    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    pub rate: Option<u32>,
+    /// How long to wait for an answer [profile; standard: 500ms].
+    #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
+    pub timeout: Option<Duration>,
+    /// Extra passes over addresses that did not answer [profile; standard: 1].
+    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    pub retries: Option<u32>,
+    /// Echo requests per found host for RTT, jitter and loss, 0 for none [profile; standard: 3].
+    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    pub count: Option<u32>,
+    /// Time between the echoes of one host [profile; standard: 20ms].
+    #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
+    pub interval: Option<Duration>,
     /// Also mark hosts alive that answer TCP connects on these ports (for hosts filtering ICMP).
     #[arg(long = "tcp-ports", value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..),
           value_name = "PORTS", help_heading = "Sweep")]
@@ -147,37 +150,22 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub communities: Vec<String>,
-    /// Which addresses get SNMP GETs during the sweep.
-    #[arg(
-        long = "snmp-sweep",
-        value_enum,
-        default_value = "auto",
-        help_heading = "SNMP"
-    )]
-    pub snmp_sweep: SnmpSweepArg,
-    /// Timeout of one SNMP request after the sweep.
-    #[arg(long = "snmp-timeout", default_value = "1s", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
-    pub snmp_timeout: Duration,
-    /// Retries of one SNMP request after the sweep.
-    #[arg(
-        long = "snmp-retries",
-        default_value_t = 1,
-        value_name = "N",
-        help_heading = "SNMP"
-    )]
-    pub snmp_retries: u32,
-    /// Devices queried at once after the sweep.
-    #[arg(
-        long = "snmp-concurrency",
-        default_value_t = 128,
-        value_name = "N",
-        help_heading = "SNMP"
-    )]
-    pub snmp_concurrency: usize,
-    /// Most time one device's collection may take before it is cut off with an error entry.
-    #[arg(long = "snmp-budget", default_value = "10s", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
-    pub snmp_budget: Duration,
-    /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...).
+    /// Which addresses get SNMP GETs during the sweep [profile; standard: auto].
+    #[arg(long = "snmp-sweep", value_enum, help_heading = "SNMP")]
+    pub snmp_sweep: Option<SnmpSweepArg>,
+    /// Timeout of one SNMP request after the sweep [profile; standard: 1s].
+    #[arg(long = "snmp-timeout", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    pub snmp_timeout: Option<Duration>,
+    /// Retries of one SNMP request after the sweep [profile; standard: 1].
+    #[arg(long = "snmp-retries", value_name = "N", help_heading = "SNMP")]
+    pub snmp_retries: Option<u32>,
+    /// Devices queried at once after the sweep [profile; standard: 128].
+    #[arg(long = "snmp-concurrency", value_name = "N", help_heading = "SNMP")]
+    pub snmp_concurrency: Option<usize>,
+    /// Most time one device's collection may take before it is cut off with an error entry [profile; standard: 10s].
+    #[arg(long = "snmp-budget", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    pub snmp_budget: Option<Duration>,
+    /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...) [profile quick].
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,
 

@@ -53,7 +53,10 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         let profiles = netcensus::profile::Profiles::load(cli.profiles_dir.as_deref());
         match &cli.command {
-            Command::Scan(a) => commands::scan::run(a, profiles?, cli.quiet, cli.verbose).await,
+            Command::Scan(a) => {
+                let dir = cli.profiles_dir.as_deref();
+                commands::scan::run(a, profiles?, dir, cli.quiet, cli.verbose).await
+            }
             Command::Explain(a) => commands::explain::run(a, &profiles?),
             Command::Profiles(c) => commands::profiles::run(c, cli.profiles_dir.as_deref()),
         }

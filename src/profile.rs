@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
@@ -678,6 +679,245 @@ impl Profiles {
     }
 }
 
+// ------------------------------------------------------------ scan profiles
+
+/// The built-in scan profiles, compiled in.
+pub const BUILTIN_SCAN_PROFILES: [(&str, &str); 3] = [
+    ("quick", include_str!("../profiles/scan/quick.toml")),
+    ("standard", include_str!("../profiles/scan/standard.toml")),
+    ("full", include_str!("../profiles/scan/full.toml")),
+];
+
+/// What to collect and how hard to try: the defaults of `scan`'s options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanProfile {
+    pub name: String,
+    pub description: Option<String>,
+    pub rate: u32,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub count: u32,
+    pub interval: Duration,
+    /// `auto`, `all`, `alive` or `off`.
+    pub snmp_sweep: String,
+    pub snmp_timeout: Duration,
+    pub snmp_retries: u32,
+    pub snmp_concurrency: usize,
+    pub snmp_budget: Duration,
+    pub classify: bool,
+}
+
+/// SNMP sweep modes a profile may name.
+pub const SNMP_SWEEP_MODES: [&str; 4] = ["auto", "all", "alive", "off"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScanProfile {
+    description: Option<String>,
+    #[serde(default)]
+    sweep: RawSweep,
+    #[serde(default)]
+    snmp: RawSnmp,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    rate: S<u32>,
+    timeout: S<String>,
+    retries: Option<u32>,
+    count: Option<u32>,
+    interval: S<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSnmp {
+    sweep: S<String>,
+    timeout: S<String>,
+    retries: Option<u32>,
+    concurrency: S<usize>,
+    budget: S<String>,
+    classify: Option<bool>,
+}
+
+fn missing(ctx: &Ctx, field: &str) -> ProfileError {
+    ctx.err(0..0, format!("{field}: missing"))
+}
+
+/// A duration field, else the base profile's.
+fn duration(
+    ctx: &Ctx,
+    field: &str,
+    v: &S<String>,
+    base: Option<Duration>,
+) -> Result<Duration, ProfileError> {
+    let Some(v) = v else {
+        return base.ok_or_else(|| missing(ctx, field));
+    };
+    match humantime::parse_duration(v.get_ref()) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(ctx.err(v.span(), format!("{field}: must be longer than 0"))),
+        Err(e) => Err(ctx.err(
+            v.span(),
+            format!(
+                "{field}: '{}' is not a duration like 500ms: {e}",
+                v.get_ref()
+            ),
+        )),
+    }
+}
+
+/// A number field of at least `min`, else the base profile's.
+fn number<T: PartialOrd + Copy + std::fmt::Display>(
+    ctx: &Ctx,
+    field: &str,
+    v: &S<T>,
+    base: Option<T>,
+    min: T,
+) -> Result<T, ProfileError> {
+    match v {
+        None => base.ok_or_else(|| missing(ctx, field)),
+        Some(v) if *v.get_ref() >= min => Ok(*v.get_ref()),
+        Some(v) => Err(ctx.err(v.span(), format!("{field}: must be at least {min}"))),
+    }
+}
+
+impl ScanProfile {
+    /// Parse a scan profile; fields it leaves out come from `base` (a
+    /// built-in profile, parsed without base, must set every field).
+    pub fn parse(
+        name: &str,
+        file: &str,
+        text: &str,
+        base: Option<&ScanProfile>,
+    ) -> Result<ScanProfile, ProfileError> {
+        let ctx = Ctx { file, text };
+        let raw: RawScanProfile = ctx.toml()?;
+        let (w, n) = (&raw.sweep, &raw.snmp);
+        let snmp_sweep = match &n.sweep {
+            Some(m) if SNMP_SWEEP_MODES.contains(&m.get_ref().as_str()) => m.get_ref().clone(),
+            Some(m) => {
+                return Err(ctx.err(
+                    m.span(),
+                    format!(
+                        "snmp.sweep: unknown mode '{}' (one of: {})",
+                        m.get_ref(),
+                        SNMP_SWEEP_MODES.join(", ")
+                    ),
+                ))
+            }
+            None => base
+                .map(|b| b.snmp_sweep.clone())
+                .ok_or_else(|| missing(&ctx, "snmp.sweep"))?,
+        };
+        let wrap = |v: Option<u32>| v.map(|v| Spanned::new(0..0, v));
+        Ok(ScanProfile {
+            name: name.to_string(),
+            description: raw
+                .description
+                .or_else(|| base.and_then(|b| b.description.clone())),
+            rate: number(&ctx, "sweep.rate", &w.rate, base.map(|b| b.rate), 1)?,
+            timeout: duration(&ctx, "sweep.timeout", &w.timeout, base.map(|b| b.timeout))?,
+            retries: number(
+                &ctx,
+                "sweep.retries",
+                &wrap(w.retries),
+                base.map(|b| b.retries),
+                0,
+            )?,
+            count: number(
+                &ctx,
+                "sweep.count",
+                &wrap(w.count),
+                base.map(|b| b.count),
+                0,
+            )?,
+            interval: duration(
+                &ctx,
+                "sweep.interval",
+                &w.interval,
+                base.map(|b| b.interval),
+            )?,
+            snmp_sweep,
+            snmp_timeout: duration(
+                &ctx,
+                "snmp.timeout",
+                &n.timeout,
+                base.map(|b| b.snmp_timeout),
+            )?,
+            snmp_retries: number(
+                &ctx,
+                "snmp.retries",
+                &wrap(n.retries),
+                base.map(|b| b.snmp_retries),
+                0,
+            )?,
+            snmp_concurrency: number(
+                &ctx,
+                "snmp.concurrency",
+                &n.concurrency,
+                base.map(|b| b.snmp_concurrency),
+                1,
+            )?,
+            snmp_budget: duration(&ctx, "snmp.budget", &n.budget, base.map(|b| b.snmp_budget))?,
+            classify: n
+                .classify
+                .or(base.map(|b| b.classify))
+                .ok_or_else(|| missing(&ctx, "snmp.classify"))?,
+        })
+    }
+
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Option<Result<ScanProfile, ProfileError>> {
+        BUILTIN_SCAN_PROFILES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| ScanProfile::parse(n, &format!("profiles/scan/{n}.toml"), text, None))
+    }
+
+    /// `quick`, `standard`, `full`, `scan/NAME.toml` of the profiles
+    /// directory, or a file path. A file's missing fields come from
+    /// `standard`.
+    pub fn load(
+        name_or_path: &str,
+        profiles_dir: Option<&Path>,
+    ) -> Result<ScanProfile, ProfileError> {
+        if let Some(p) = ScanProfile::builtin(name_or_path) {
+            return p;
+        }
+        let standard =
+            ScanProfile::builtin("standard").ok_or_else(|| ProfileError::Invalid {
+                file: "profiles/scan/standard.toml".into(),
+                line: 1,
+                message: "missing".into(),
+            })??;
+        let mut path = PathBuf::from(name_or_path);
+        if !name_or_path.contains('/') && !name_or_path.ends_with(".toml") {
+            match profiles_dir {
+                Some(d) => path = d.join("scan").join(format!("{name_or_path}.toml")),
+                None => {
+                    return Err(ProfileError::Read {
+                        path,
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "no such scan profile (built-in: quick, standard, full; or give a .toml file)",
+                        ),
+                    })
+                }
+            }
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ProfileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let name = path.file_stem().map_or(name_or_path.to_string(), |s| {
+            s.to_string_lossy().into_owned()
+        });
+        ScanProfile::parse(&name, &path.display().to_string(), &text, Some(&standard))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -686,6 +926,40 @@ mod tests {
         let mut p = Profiles::default();
         p.add_rules("t.toml", text)?;
         Ok(p)
+    }
+
+    #[test]
+    fn scan_profiles_load_and_layer() {
+        for (name, _) in BUILTIN_SCAN_PROFILES {
+            let p = ScanProfile::builtin(name).unwrap().unwrap();
+            assert_eq!(p.name, name);
+        }
+        let std = ScanProfile::builtin("standard").unwrap().unwrap();
+        assert_eq!((std.rate, std.retries, std.count), (50_000, 1, 3));
+        let mine =
+            ScanProfile::parse("mine", "m.toml", "[sweep]\nretries = 4\n", Some(&std)).unwrap();
+        assert_eq!((mine.retries, mine.rate), (4, 50_000));
+        let e = ScanProfile::parse(
+            "m",
+            "m.toml",
+            "[sweep]\nretries = 4\ntimeout = \"soon\"\n",
+            Some(&std),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("m.toml:3: sweep.timeout: 'soon'"), "{e}");
+        let e = ScanProfile::parse("m", "m.toml", "[snmp]\nsweep = \"most\"\n", Some(&std))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("m.toml:2: snmp.sweep: unknown mode 'most'"),
+            "{e}"
+        );
+        let e = ScanProfile::parse("m", "m.toml", "[sweep]\nrat = 1\n", Some(&std))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("m.toml:2") && e.contains("rat"), "{e}");
+        assert!(ScanProfile::load("nonesuch", None).is_err());
     }
 
     #[test]

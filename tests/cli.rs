@@ -197,3 +197,20 @@ fn explain_input_errors() {
         .code(2)
         .stderr(predicate::str::contains("s.json"));
 }
+
+#[test]
+fn scan_profile_errors() {
+    fails_with(&["10.0.0.1", "--profile", "nonesuch"], "nonesuch");
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("slow.toml");
+    std::fs::write(&f, "[sweep]\nrate = 100\ntimeout = \"soon\"\n").unwrap();
+    fails_with(
+        &["10.0.0.1", "--profile", f.to_str().unwrap()],
+        "slow.toml:3: sweep.timeout: 'soon'",
+    );
+    std::fs::write(&f, "[snmp]\nsweep = \"sometimes\"\n").unwrap();
+    fails_with(
+        &["10.0.0.1", "--profile", f.to_str().unwrap()],
+        "slow.toml:2: snmp.sweep: unknown mode",
+    );
+}

@@ -665,3 +665,22 @@ fn explain_shows_the_deciding_rule_and_its_evidence() {
     // the garbage is shown escaped, not sent to the terminal
     assert!(text.contains("\\u{1}\\u{2} ###"), "{text}");
 }
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn scan_profiles_change_what_is_collected() {
+    let quick = ok_scan(&["10.77.2.1", "--profile", "quick"]);
+    assert_eq!(quick["profile"], "quick");
+    let d = device(&quick, "10.77.2.1").expect("switch");
+    assert!(d["facts"].is_null(), "quick reads the system group only");
+    assert_eq!(d["icmp"]["sent"], 1);
+    // sysObjectID and sysDescr alone still say what it is
+    assert_eq!(d["role"], "switch");
+    assert_eq!(d["vendor"], "Cisco");
+    // a flag beats the profile
+    let more = ok_scan(&["10.77.2.1", "--profile", "quick", "--count", "4"]);
+    assert_eq!(
+        device(&more, "10.77.2.1").expect("switch")["icmp"]["sent"],
+        4
+    );
+}

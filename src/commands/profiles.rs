@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use netcensus::error::Error;
-use netcensus::profile::Profiles;
+use netcensus::profile::{Profiles, ScanProfile, BUILTIN_SCAN_PROFILES};
 
 use crate::cli::ProfilesCommand;
 
@@ -11,11 +11,31 @@ use crate::cli::ProfilesCommand;
 pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
     match c {
         ProfilesCommand::Validate { dir: d } => {
-            let p = Profiles::load(d.as_deref().or(dir))?;
+            let dir = d.as_deref().or(dir);
+            let p = Profiles::load(dir)?;
+            let mut scans: Vec<String> = BUILTIN_SCAN_PROFILES
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect();
+            for (name, _) in BUILTIN_SCAN_PROFILES {
+                ScanProfile::load(name, dir)?;
+            }
+            if let Some(scan_dir) = dir.map(|d| d.join("scan")).filter(|d| d.is_dir()) {
+                let entries = std::fs::read_dir(&scan_dir)
+                    .map_err(|e| Error::Usage(format!("{}: {e}", scan_dir.display())))?;
+                for e in entries.flatten() {
+                    let path = e.path();
+                    if path.extension().is_some_and(|x| x == "toml") {
+                        let sp = ScanProfile::load(&path.to_string_lossy(), dir)?;
+                        scans.push(sp.name);
+                    }
+                }
+            }
             crate::print_stdout(&format!(
-                "ok: {} rules, {} vendors, from {}\n",
+                "ok: {} rules, {} vendors, scan profiles {}, from {}\n",
                 p.rules.len(),
                 p.vendors.len(),
+                scans.join(", "),
                 p.sources.join(", ")
             ));
         }
@@ -33,10 +53,24 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
                 ));
             }
             out.push_str(&format!(
-                "{} rules, {} vendors\n",
+                "{} rules, {} vendors\n\nscan profiles (--profile):\n",
                 p.rules.len(),
                 p.vendors.len()
             ));
+            for (name, _) in BUILTIN_SCAN_PROFILES {
+                let sp = ScanProfile::load(name, dir)?;
+                out.push_str(&format!(
+                    "  {:<9} {} (rate {}/s, timeout {}, retries {}, {} echoes, snmp sweep {}, classify {})\n",
+                    sp.name,
+                    sp.description.as_deref().unwrap_or(""),
+                    sp.rate,
+                    humantime::format_duration(sp.timeout),
+                    sp.retries,
+                    sp.count,
+                    sp.snmp_sweep,
+                    sp.classify
+                ));
+            }
             crate::print_stdout(&out);
         }
         ProfilesCommand::Show { id } => {

@@ -1,12 +1,12 @@
 //! `netcensus scan`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use netcensus::error::{Error, EXIT_INTERRUPTED};
 use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
-use netcensus::profile::Profiles;
+use netcensus::profile::{Profiles, ScanProfile};
 use netcensus::report::{self, Format};
 use netcensus::scan::{self, Settings, SnmpSweep};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
@@ -21,16 +21,25 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
     Ok(out)
 }
 
-fn settings(a: &ScanArgs, profiles: Profiles) -> Result<Settings, Error> {
+fn settings(
+    a: &ScanArgs,
+    profiles: Profiles,
+    profiles_dir: Option<&Path>,
+) -> Result<Settings, Error> {
     let mut targets = arg_tokens(&a.targets);
     targets.extend(read_all(&a.targets_file)?);
     let mut excludes = arg_tokens(&a.exclude);
     excludes.extend(read_all(&a.exclude_file)?);
     let targets = TargetSet::build(&targets, &excludes, a.force)?;
-    if a.rate == 0 {
+    // flags > scan profile
+    let p = ScanProfile::load(&a.profile, profiles_dir)?;
+    let rate = a.rate.unwrap_or(p.rate);
+    if rate == 0 {
         return Err(Error::Usage("--rate must be at least 1".into()));
     }
-    if a.timeout.is_zero() || a.snmp_timeout.is_zero() {
+    let timeout = a.timeout.unwrap_or(p.timeout);
+    let snmp_timeout = a.snmp_timeout.unwrap_or(p.snmp_timeout);
+    if timeout.is_zero() || snmp_timeout.is_zero() {
         return Err(Error::Usage("timeouts must be longer than 0".into()));
     }
     if a.communities.iter().any(|c| c.is_empty()) {
@@ -38,9 +47,21 @@ fn settings(a: &ScanArgs, profiles: Profiles) -> Result<Settings, Error> {
             "--community: an empty community is not allowed".into(),
         ));
     }
+    let snmp_sweep = match a.snmp_sweep {
+        Some(SnmpSweepArg::Auto) => SnmpSweep::Auto,
+        Some(SnmpSweepArg::All) => SnmpSweep::All,
+        Some(SnmpSweepArg::Alive) => SnmpSweep::Alive,
+        Some(SnmpSweepArg::Off) => SnmpSweep::Off,
+        None => match p.snmp_sweep.as_str() {
+            "all" => SnmpSweep::All,
+            "alive" => SnmpSweep::Alive,
+            "off" => SnmpSweep::Off,
+            _ => SnmpSweep::Auto,
+        },
+    };
     if a.no_icmp
         && a.tcp_ports.is_empty()
-        && matches!(a.snmp_sweep, SnmpSweepArg::Off | SnmpSweepArg::Alive)
+        && matches!(snmp_sweep, SnmpSweep::Off | SnmpSweep::Alive)
     {
         return Err(Error::Usage(
             "--no-icmp leaves nothing to find hosts with: add --tcp-ports or --snmp-sweep all"
@@ -49,27 +70,22 @@ fn settings(a: &ScanArgs, profiles: Profiles) -> Result<Settings, Error> {
     }
     Ok(Settings {
         targets,
-        rate: a.rate,
-        timeout: a.timeout,
-        retries: a.retries,
+        rate,
+        timeout,
+        retries: a.retries.unwrap_or(p.retries),
         icmp: !a.no_icmp,
-        count: a.count,
-        interval: a.interval,
+        count: a.count.unwrap_or(p.count),
+        interval: a.interval.unwrap_or(p.interval),
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
-        snmp_sweep: match a.snmp_sweep {
-            SnmpSweepArg::Auto => SnmpSweep::Auto,
-            SnmpSweepArg::All => SnmpSweep::All,
-            SnmpSweepArg::Alive => SnmpSweep::Alive,
-            SnmpSweepArg::Off => SnmpSweep::Off,
-        },
-        snmp_timeout: a.snmp_timeout,
-        snmp_retries: a.snmp_retries,
-        snmp_concurrency: a.snmp_concurrency,
-        snmp_budget: a.snmp_budget,
-        classify: !a.no_classify,
+        snmp_sweep,
+        snmp_timeout,
+        snmp_retries: a.snmp_retries.unwrap_or(p.snmp_retries),
+        snmp_concurrency: a.snmp_concurrency.unwrap_or(p.snmp_concurrency),
+        snmp_budget: a.snmp_budget.unwrap_or(p.snmp_budget),
+        classify: p.classify && !a.no_classify,
         profiles: Arc::new(profiles),
-        profile: "standard".into(),
+        profile: p.name,
     })
 }
 
@@ -77,10 +93,11 @@ fn settings(a: &ScanArgs, profiles: Profiles) -> Result<Settings, Error> {
 pub async fn run(
     a: &ScanArgs,
     profiles: Profiles,
+    profiles_dir: Option<&Path>,
     quiet: bool,
     verbose: bool,
 ) -> Result<i32, Error> {
-    let settings = settings(a, profiles)?;
+    let settings = settings(a, profiles, profiles_dir)?;
     let mut outputs = Vec::new();
     for p in &a.output {
         let f = Format::from_path(p).ok_or_else(|| {
