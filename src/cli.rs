@@ -71,6 +71,26 @@ pub enum StdoutFormat {
     Json,
 }
 
+/// SNMPv3 authentication protocols.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum V3AuthArg {
+    Md5,
+    Sha,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// SNMPv3 privacy protocols.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum V3PrivArg {
+    Des,
+    Aes,
+    Aes192,
+    Aes256,
+}
+
 /// Which addresses get SNMP GETs during the sweep.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SnmpSweepArg {
@@ -150,6 +170,56 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub communities: Vec<String>,
+    /// SNMPv3 user (USM), tried after the communities on hosts they did not open.
+    #[arg(
+        long = "v3-user",
+        env = "NETCENSUS_V3_USER",
+        value_name = "USER",
+        help_heading = "SNMP"
+    )]
+    pub v3_user: Option<String>,
+    /// SNMPv3 authentication protocol.
+    #[arg(
+        long = "v3-auth-proto",
+        value_enum,
+        default_value = "sha",
+        help_heading = "SNMP"
+    )]
+    pub v3_auth_proto: V3AuthArg,
+    /// SNMPv3 authentication passphrase (none: noAuthNoPriv). Prefer NETCENSUS_V3_AUTH_KEY.
+    #[arg(
+        long = "v3-auth-key",
+        env = "NETCENSUS_V3_AUTH_KEY",
+        hide_env_values = true,
+        value_name = "KEY",
+        help_heading = "SNMP"
+    )]
+    pub v3_auth_key: Option<String>,
+    /// SNMPv3 privacy protocol.
+    #[arg(
+        long = "v3-priv-proto",
+        value_enum,
+        default_value = "aes",
+        help_heading = "SNMP"
+    )]
+    pub v3_priv_proto: V3PrivArg,
+    /// SNMPv3 privacy passphrase (none: authNoPriv). Prefer NETCENSUS_V3_PRIV_KEY.
+    #[arg(
+        long = "v3-priv-key",
+        env = "NETCENSUS_V3_PRIV_KEY",
+        hide_env_values = true,
+        value_name = "KEY",
+        help_heading = "SNMP"
+    )]
+    pub v3_priv_key: Option<String>,
+    /// SNMPv3 context name.
+    #[arg(
+        long = "v3-context",
+        default_value = "",
+        value_name = "NAME",
+        help_heading = "SNMP"
+    )]
+    pub v3_context: String,
     /// Which addresses get SNMP GETs during the sweep [profile; standard: auto].
     #[arg(long = "snmp-sweep", value_enum, help_heading = "SNMP")]
     pub snmp_sweep: Option<SnmpSweepArg>,

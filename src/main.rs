@@ -34,10 +34,28 @@ fn args() -> Vec<std::ffi::OsString> {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(args()) {
         Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
             let _ = e.print();
-            return ExitCode::from(code as u8);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_USAGE as u8);
+        }
+        Err(e) => {
+            // one line: what was wrong, the choices, clap's tip
+            let text = e.render().to_string();
+            let parts: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+                .collect();
+            eprintln!(
+                "netcensus: {}",
+                parts.join("; ").trim_start_matches("error: ")
+            );
+            return ExitCode::from(EXIT_USAGE as u8);
         }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -11,7 +11,7 @@ use crate::collect::{self, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
 use crate::model::{Device, Facts, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
-use crate::probe::agent::Agent;
+use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions};
 use crate::probe::sweep::{self, SweepOptions};
@@ -49,6 +49,8 @@ pub struct Settings {
     pub interval: Duration,
     pub tcp_ports: Vec<u16>,
     pub communities: Vec<String>,
+    /// SNMPv3 users, tried after the communities.
+    pub usm: Vec<Usm>,
     pub snmp_sweep: SnmpSweep,
     pub snmp_timeout: Duration,
     pub snmp_retries: u32,
@@ -98,7 +100,8 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let clock = std::time::Instant::now();
     let (ident, req_id) = run_tags();
     let snmp_max_block = settings.snmp_sweep_max_block();
-    let snmp_on = !settings.communities.is_empty() && settings.snmp_sweep != SnmpSweep::Off;
+    let snmp_on = (!settings.communities.is_empty() || !settings.usm.is_empty())
+        && settings.snmp_sweep != SnmpSweep::Off;
 
     // 1. sweep: ICMP (+ SNMP) to every address
     let sw = sweep::sweep(
@@ -164,9 +167,10 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         for &ip in &found {
             let job = match answers.remove(&ip) {
                 Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
-                Some(a) => SnmpJob::Identify(Some(a.rank)),
-                None if swept(&ip) => continue,
-                None => SnmpJob::Identify(None),
+                Some(a) => SnmpJob::Identify(Some(a.rank), false),
+                // the sweep tried every community: only SNMPv3 is left
+                None if swept(&ip) && settings.usm.is_empty() => continue,
+                None => SnmpJob::Identify(None, swept(&ip)),
             };
             jobs.push((ip, job));
         }
@@ -272,8 +276,9 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
 enum SnmpJob {
     /// The sweep read the system group with the credential of this rank.
     Known(usize, Snmp),
-    /// Find a credential (trying the one of this rank first).
-    Identify(Option<usize>),
+    /// Find a credential (trying the one of this rank first; with `true`,
+    /// SNMPv3 users only: the sweep already tried the communities).
+    Identify(Option<usize>, bool),
 }
 
 /// What the SNMP phase learnt of one host.
@@ -287,7 +292,7 @@ struct SnmpDone {
 async fn snmp_job(
     ip: IpAddr,
     job: SnmpJob,
-    communities: &[String],
+    creds: &[Credential],
     opts: SessionOptions,
     needs: Option<&Needs>,
     budget: Duration,
@@ -295,13 +300,14 @@ async fn snmp_job(
 ) -> SnmpDone {
     let (system, mut agent) = match job {
         SnmpJob::Known(rank, system) => {
-            let Some(&(version, community)) = snmp::credentials(communities).get(rank) else {
+            let Some(cred) = creds.get(rank) else {
                 return SnmpDone::default();
             };
-            (system, Agent::new(ip, version, community, opts, req_id))
+            (system, Agent::new(ip, cred.clone(), opts, req_id))
         }
-        SnmpJob::Identify(first) => {
-            match snmp::identify(ip, communities, first, opts, req_id).await {
+        SnmpJob::Identify(first, usm_only) => {
+            let skip = |c: &Credential| usm_only && matches!(c, Credential::Community(..));
+            match snmp::identify(ip, creds, first, skip, opts, req_id).await {
                 Some((_, system, agent)) => (system, agent),
                 None => return SnmpDone::default(),
             }
@@ -341,7 +347,7 @@ async fn snmp_phase(
         phase: Phase::Snmp,
         total: jobs.len() as u64,
     });
-    let communities: Arc<[String]> = settings.communities.clone().into();
+    let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
     let needs: Option<Arc<Needs>> = settings
         .classify
         .then(|| Arc::new(settings.profiles.needs()));
@@ -356,12 +362,11 @@ async fn snmp_phase(
         settings.rate,
         cancel,
         |((ip, job), i)| {
-            let communities = communities.clone();
+            let creds = creds.clone();
             let needs = needs.clone();
             let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
             async move {
-                let done =
-                    snmp_job(ip, job, &communities, opts, needs.as_deref(), budget, base).await;
+                let done = snmp_job(ip, job, &creds, opts, needs.as_deref(), budget, base).await;
                 (ip, done)
             }
         },

@@ -74,6 +74,17 @@ fn classification_accuracy() {
             "-o",
         ])
         .arg(&out)
+        // the lab's v3-only device uses snmpsim's default user
+        .args([
+            "--v3-user",
+            "simulator",
+            "--v3-auth-proto",
+            "md5",
+            "--v3-priv-proto",
+            "des",
+        ])
+        .env("NETCENSUS_V3_AUTH_KEY", "auctoritas")
+        .env("NETCENSUS_V3_PRIV_KEY", "privatus")
         .status()
         .expect("scan");
     assert!(status.success());

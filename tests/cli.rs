@@ -214,3 +214,23 @@ fn scan_profile_errors() {
         "slow.toml:2: snmp.sweep: unknown mode",
     );
 }
+
+#[test]
+fn snmpv3_flag_errors() {
+    fails_with(
+        &["10.0.0.1", "--v3-user", "u", "--v3-auth-key", "short"],
+        "at least 8 characters",
+    );
+    fails_with(
+        &["10.0.0.1", "--v3-user", "u", "--v3-priv-key", "longenough"],
+        "needs --v3-auth-key",
+    );
+    fails_with(
+        &["10.0.0.1", "--v3-auth-key", "longenough"],
+        "need --v3-user",
+    );
+    fails_with(
+        &["10.0.0.1", "--v3-user", "u", "--v3-auth-proto", "sha3"],
+        "sha3",
+    );
+}

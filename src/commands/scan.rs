@@ -6,12 +6,13 @@ use std::sync::Arc;
 use netcensus::error::{Error, EXIT_INTERRUPTED};
 use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
+use netcensus::probe::agent::{Usm, UsmAuth, UsmPriv};
 use netcensus::profile::{Profiles, ScanProfile};
 use netcensus::report::{self, Format};
 use netcensus::scan::{self, Settings, SnmpSweep};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
 
-use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat};
+use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat, V3AuthArg, V3PrivArg};
 
 fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
     let mut out = Vec::new();
@@ -19,6 +20,56 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
         out.extend(read_targets_file(f)?);
     }
     Ok(out)
+}
+
+/// The SNMPv3 user of the flags, checked (RFC 3414: passphrases of at least
+/// 8 characters; privacy needs authentication).
+fn usm(a: &ScanArgs) -> Result<Vec<Usm>, Error> {
+    let Some(user) = a.v3_user.clone().filter(|u| !u.is_empty()) else {
+        if a.v3_auth_key.is_some() || a.v3_priv_key.is_some() {
+            return Err(Error::Usage(
+                "--v3-auth-key/--v3-priv-key need --v3-user".into(),
+            ));
+        }
+        return Ok(Vec::new());
+    };
+    let short = |k: &Option<String>| k.as_ref().is_some_and(|k| k.chars().count() < 8);
+    if short(&a.v3_auth_key) || short(&a.v3_priv_key) {
+        return Err(Error::Usage(
+            "SNMPv3 passphrases must be at least 8 characters (RFC 3414)".into(),
+        ));
+    }
+    if a.v3_priv_key.is_some() && a.v3_auth_key.is_none() {
+        return Err(Error::Usage(
+            "--v3-priv-key needs --v3-auth-key (no privacy without authentication)".into(),
+        ));
+    }
+    let auth = a.v3_auth_key.clone().map(|k| {
+        let p = match a.v3_auth_proto {
+            V3AuthArg::Md5 => UsmAuth::Md5,
+            V3AuthArg::Sha => UsmAuth::Sha1,
+            V3AuthArg::Sha224 => UsmAuth::Sha224,
+            V3AuthArg::Sha256 => UsmAuth::Sha256,
+            V3AuthArg::Sha384 => UsmAuth::Sha384,
+            V3AuthArg::Sha512 => UsmAuth::Sha512,
+        };
+        (p, k)
+    });
+    let privacy = a.v3_priv_key.clone().map(|k| {
+        let p = match a.v3_priv_proto {
+            V3PrivArg::Des => UsmPriv::Des,
+            V3PrivArg::Aes => UsmPriv::Aes128,
+            V3PrivArg::Aes192 => UsmPriv::Aes192,
+            V3PrivArg::Aes256 => UsmPriv::Aes256,
+        };
+        (p, k)
+    });
+    Ok(vec![Usm {
+        user,
+        auth,
+        privacy,
+        context: a.v3_context.clone(),
+    }])
 }
 
 fn settings(
@@ -68,6 +119,7 @@ fn settings(
                 .into(),
         ));
     }
+    let usm = usm(a)?;
     Ok(Settings {
         targets,
         rate,
@@ -78,6 +130,7 @@ fn settings(
         interval: a.interval.unwrap_or(p.interval),
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
+        usm,
         snmp_sweep,
         snmp_timeout,
         snmp_retries: a.snmp_retries.unwrap_or(p.snmp_retries),

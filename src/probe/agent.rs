@@ -7,6 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use snmp2::v3::{Auth, AuthProtocol, Cipher, Security};
 use snmp2::{AsyncSession, Oid, Pdu, Value, Version};
 
 use super::snmp::SNMP_PORT;
@@ -117,6 +118,103 @@ pub struct SessionOptions {
     pub retries: u32,
 }
 
+/// SNMPv3 USM credentials. Keys are secrets: never printed (Debug elides them).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Usm {
+    pub user: String,
+    /// `None`: noAuthNoPriv.
+    pub auth: Option<(UsmAuth, String)>,
+    /// `None`: no privacy. Needs `auth`.
+    pub privacy: Option<(UsmPriv, String)>,
+    pub context: String,
+}
+
+impl std::fmt::Debug for Usm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Usm")
+            .field("user", &self.user)
+            .field("auth", &self.auth.as_ref().map(|(p, _)| p))
+            .field("privacy", &self.privacy.as_ref().map(|(p, _)| p))
+            .finish()
+    }
+}
+
+/// USM authentication protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsmAuth {
+    Md5,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// USM privacy protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsmPriv {
+    Des,
+    Aes128,
+    Aes192,
+    Aes256,
+}
+
+impl Usm {
+    fn security(&self) -> Security {
+        let key = self.auth.as_ref().map_or(&[][..], |(_, k)| k.as_bytes());
+        let mut s = Security::new(self.user.as_bytes(), key).with_context_name(&self.context);
+        if let Some((proto, _)) = &self.auth {
+            s = s.with_auth_protocol(match proto {
+                UsmAuth::Md5 => AuthProtocol::Md5,
+                UsmAuth::Sha1 => AuthProtocol::Sha1,
+                UsmAuth::Sha224 => AuthProtocol::Sha224,
+                UsmAuth::Sha256 => AuthProtocol::Sha256,
+                UsmAuth::Sha384 => AuthProtocol::Sha384,
+                UsmAuth::Sha512 => AuthProtocol::Sha512,
+            });
+        }
+        s.with_auth(match (&self.auth, &self.privacy) {
+            (None, _) => Auth::NoAuthNoPriv,
+            (Some(_), None) => Auth::AuthNoPriv,
+            (Some(_), Some((cipher, key))) => Auth::AuthPriv {
+                cipher: match cipher {
+                    UsmPriv::Des => Cipher::Des,
+                    UsmPriv::Aes128 => Cipher::Aes128,
+                    UsmPriv::Aes192 => Cipher::Aes192,
+                    UsmPriv::Aes256 => Cipher::Aes256,
+                },
+                privacy_password: key.as_bytes().to_vec(),
+            },
+        })
+    }
+}
+
+/// A credential: a community with v1 or v2c, or a USM user (v3).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    Community(Version, String),
+    Usm(Usm),
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Community(v, _) => write!(f, "Community({v:?}, <secret>)"),
+            Credential::Usm(u) => u.fmt(f),
+        }
+    }
+}
+
+impl Credential {
+    /// The protocol version the credential speaks.
+    pub fn version(&self) -> Version {
+        match self {
+            Credential::Community(v, _) => *v,
+            Credential::Usm(_) => Version::V3,
+        }
+    }
+}
+
 enum Kind {
     Get,
     Next,
@@ -129,8 +227,7 @@ enum Kind {
 /// A conversation with one agent under one credential.
 pub struct Agent {
     ip: IpAddr,
-    version: Version,
-    community: Vec<u8>,
+    cred: Credential,
     opts: SessionOptions,
     session: Option<AsyncSession>,
     req_id: i32,
@@ -140,18 +237,11 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// An agent at `ip` spoken to with `version` and `community`.
-    pub fn new(
-        ip: IpAddr,
-        version: Version,
-        community: &str,
-        opts: SessionOptions,
-        req_id: i32,
-    ) -> Agent {
+    /// An agent at `ip` spoken to with `cred`.
+    pub fn new(ip: IpAddr, cred: Credential, opts: SessionOptions, req_id: i32) -> Agent {
         Agent {
             ip,
-            version,
-            community: community.as_bytes().to_vec(),
+            cred,
             opts,
             session: None,
             req_id,
@@ -162,18 +252,36 @@ impl Agent {
 
     /// The SNMP version in use.
     pub fn version(&self) -> Version {
-        self.version
+        self.cred.version()
     }
 
     async fn session(&mut self) -> Result<&mut AsyncSession, AgentError> {
         if self.session.is_none() {
             let addr = SocketAddr::new(self.ip, SNMP_PORT);
             self.req_id = self.req_id.wrapping_add(1000);
-            let s = match self.version {
-                Version::V1 => AsyncSession::new_v1(addr, &self.community, self.req_id).await,
-                _ => AsyncSession::new_v2c(addr, &self.community, self.req_id).await,
+            let session = match &self.cred {
+                Credential::Community(Version::V1, c) => {
+                    AsyncSession::new_v1(addr, c.as_bytes(), self.req_id).await
+                }
+                Credential::Community(_, c) => {
+                    AsyncSession::new_v2c(addr, c.as_bytes(), self.req_id).await
+                }
+                Credential::Usm(u) => AsyncSession::new_v3(addr, self.req_id, u.security()).await,
             };
-            self.session = Some(s.map_err(|_| AgentError::NoAgent)?);
+            let mut session = session.map_err(|_| AgentError::NoAgent)?;
+            if let Credential::Usm(_) = self.cred {
+                // engine discovery (and time synchronisation) before the first request
+                self.pdus_sent += 1;
+                match tokio::time::timeout(self.opts.timeout, session.init()).await {
+                    Err(_) => return Err(AgentError::Timeout),
+                    Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
+                        return Err(AgentError::NoAgent)
+                    }
+                    Ok(Err(e)) => return Err(AgentError::Garbage(format!("{e:?}"))),
+                    Ok(Ok(())) => self.pdus_received += 1,
+                }
+            }
+            self.session = Some(session);
         }
         self.session.as_mut().ok_or(AgentError::NoAgent)
     }
@@ -262,7 +370,7 @@ impl Agent {
         if oids.is_empty() {
             return Ok(Vec::new());
         }
-        if self.version == Version::V1 {
+        if self.version() == Version::V1 {
             let mut out = Vec::with_capacity(oids.len());
             for o in oids {
                 match self.request(&Kind::Next, std::slice::from_ref(o)).await {
@@ -288,7 +396,7 @@ impl Agent {
         let mut out = Vec::new();
         let mut cursor = column.to_vec();
         while (out.len() as u32) < rows {
-            let batch = if self.version == Version::V1 {
+            let batch = if self.version() == Version::V1 {
                 self.next_each(std::slice::from_ref(&cursor)).await?
             } else {
                 let kind = Kind::Bulk {

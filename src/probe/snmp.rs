@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use snmp2::{MessageType, Oid, Pdu, Value, Version};
 
 pub use super::agent::SessionOptions;
-use super::agent::{oid_string, Agent, AgentError, Val, VarBind};
+use super::agent::{oid_string, Agent, AgentError, Credential, Usm, Val, VarBind};
 
 use crate::model::Snmp;
 
@@ -157,12 +157,17 @@ pub fn system_from_pdu(version: Version, pdu: &Pdu<'_>) -> Snmp {
 }
 
 /// The credentials tried, in order of preference: every community with
-/// v2c, then every community with v1. A credential is named by its
-/// position here (its rank), so the community text never travels further.
-pub fn credentials(communities: &[String]) -> Vec<(Version, &str)> {
+/// v2c, then every community with v1, then the SNMPv3 users. A credential
+/// is named by its position here (its rank), so no secret travels further.
+pub fn credentials(communities: &[String], usm: &[Usm]) -> Vec<Credential> {
     [Version::V2C, Version::V1]
         .into_iter()
-        .flat_map(|v| communities.iter().map(move |c| (v, c.as_str())))
+        .flat_map(|v| {
+            communities
+                .iter()
+                .map(move |c| Credential::Community(v, c.clone()))
+        })
+        .chain(usm.iter().cloned().map(Credential::Usm))
         .collect()
 }
 
@@ -190,9 +195,10 @@ pub fn decode_sweep_reply(
         return None;
     }
     let version = pdu.version().ok()?;
-    let rank = credentials(communities)
-        .iter()
-        .position(|(v, c)| *v == version && c.as_bytes() == pdu.community)?;
+    let rank = credentials(communities, &[]).iter().position(|c| match c {
+        Credential::Community(v, c) => *v == version && c.as_bytes() == pdu.community,
+        Credential::Usm(_) => false,
+    })?;
     Some(SweepAnswer {
         rank,
         complete: pdu.error_status == 0,
@@ -203,27 +209,28 @@ pub fn decode_sweep_reply(
 // ---------------------------------------------------------------- sessions
 
 /// Read the system group of one host, trying the [`credentials`] in order
-/// (the one of rank `first`, known to work, before all others), each with
-/// retries. Returns the rank that worked, the system group, and the agent,
+/// (the one of rank `first`, known to work, before all others; those
+/// `skip` names not at all), each with retries. Returns the rank that worked, the system group, and the agent,
 /// ready for more requests. `None`: no credential worked (or no agent).
 pub async fn identify(
     ip: IpAddr,
-    communities: &[String],
+    creds: &[Credential],
     first: Option<usize>,
+    skip: impl Fn(&Credential) -> bool,
     opts: SessionOptions,
     req_id_base: i32,
 ) -> Option<(usize, Snmp, Agent)> {
     let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
-    let creds = credentials(communities);
-    let mut order: Vec<usize> = (0..creds.len()).collect();
+    let mut order: Vec<usize> = (0..creds.len()).filter(|r| !skip(&creds[*r])).collect();
     if let Some(f) = first.filter(|f| *f < creds.len()) {
         order.retain(|r| *r != f);
         order.insert(0, f);
     }
     for (n, rank) in order.into_iter().enumerate() {
-        let (version, community) = creds[rank];
+        let cred = creds[rank].clone();
+        let version = cred.version();
         let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
-        let mut agent = Agent::new(ip, version, community, opts, base);
+        let mut agent = Agent::new(ip, cred, opts, base);
         match agent.get(&oids).await {
             Ok(vbs) => return Some((rank, system_from_varbinds(version, &vbs), agent)),
             Err(AgentError::NoAgent) => return None,
