@@ -138,26 +138,12 @@ pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
                 ),
             )
         }
-        Condition::LldpCaps(want) | Condition::LldpCapsLack(want) => {
-            let has = matches!(c, Condition::LldpCaps(_));
-            let caps = f.and_then(|f| f.lldp_caps_enabled.as_ref());
-            let ok = caps.is_some_and(|caps| {
-                if has {
-                    want.iter().all(|w| caps.contains(w))
-                } else {
-                    !want.iter().any(|w| caps.contains(w))
-                }
-            });
-            (
-                ok,
-                format!(
-                    "LLDP caps {} {} {}",
-                    caps.map_or("-".into(), |c| format!("[{}]", c.join(","))),
-                    if has { "include" } else { "exclude" },
-                    want.join(",")
-                ),
-            )
-        }
+        Condition::LldpCaps(want) | Condition::LldpCapsLack(want) => names_check(
+            "LLDP caps",
+            f.and_then(|f| f.lldp_caps_enabled.as_ref()),
+            want,
+            matches!(c, Condition::LldpCaps(_)),
+        ),
         Condition::EntityModel(re) => {
             re_on("entity model", re, source_text(ev, &Source::EntityModel))
         }
@@ -165,26 +151,12 @@ pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
             re_on("entity descr", re, source_text(ev, &Source::EntityDescr))
         }
         Condition::EntityMfg(re) => re_on("entity mfg", re, source_text(ev, &Source::EntityMfg)),
-        Condition::Mib(want) | Condition::MibAbsent(want) => {
-            let has = matches!(c, Condition::Mib(_));
-            let mibs = f.map(|f| &f.mibs);
-            let ok = mibs.is_some_and(|m| {
-                if has {
-                    want.iter().all(|w| m.contains(w))
-                } else {
-                    !want.iter().any(|w| m.contains(w))
-                }
-            });
-            (
-                ok,
-                format!(
-                    "MIBs {} {} {}",
-                    mibs.map_or("-".into(), |m| format!("[{}]", m.join(","))),
-                    if has { "include" } else { "exclude" },
-                    want.join(",")
-                ),
-            )
-        }
+        Condition::Mib(want) | Condition::MibAbsent(want) => names_check(
+            "MIBs",
+            f.map(|f| &f.mibs),
+            want,
+            matches!(c, Condition::Mib(_)),
+        ),
         Condition::Present(list) => {
             let names: Vec<String> = list.iter().map(|o| oid_string(o)).collect();
             let ok = f.is_some_and(|f| names.iter().any(|n| f.subtrees.contains(n)));
@@ -207,6 +179,26 @@ pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
             )
         }
     }
+}
+
+/// `have` includes all of `want` (`all` true) or none of them (false);
+/// unknown `have` fails either way.
+fn names_check(
+    what: &str,
+    have: Option<&Vec<String>>,
+    want: &[String],
+    all: bool,
+) -> (bool, String) {
+    let ok = have.is_some_and(|h| {
+        if all {
+            want.iter().all(|w| h.contains(w))
+        } else {
+            !want.iter().any(|w| h.contains(w))
+        }
+    });
+    let shown = have.map_or("-".into(), |h| format!("[{}]", h.join(",")));
+    let verb = if all { "include" } else { "exclude" };
+    (ok, format!("{what} {shown} {verb} {}", want.join(",")))
 }
 
 fn clip(s: &str) -> String {
