@@ -226,7 +226,7 @@ pub struct ScanArgs {
     /// Timeout of one SNMP request after the sweep [profile; standard: 1s].
     #[arg(long = "snmp-timeout", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_timeout: Option<Duration>,
-    /// Retries of one SNMP request after the sweep [profile; standard: 1].
+    /// Retries of one SNMP request after the sweep [profile; standard: 2].
     #[arg(long = "snmp-retries", value_name = "N", help_heading = "SNMP")]
     pub snmp_retries: Option<u32>,
     /// Devices queried at once after the sweep [profile; standard: 128].
@@ -235,6 +235,9 @@ pub struct ScanArgs {
     /// Most time one device's collection may take before it is cut off with an error entry [profile; standard: 10s].
     #[arg(long = "snmp-budget", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_budget: Option<Duration>,
+    /// Also walk interfaces and neighbours (LLDP, CDP) [profile full].
+    #[arg(long, help_heading = "SNMP")]
+    pub inventory: bool,
     /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...) [profile quick].
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,

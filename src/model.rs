@@ -82,6 +82,8 @@ pub struct Device {
     pub interfaces: Option<Vec<Interface>>,
     pub neighbors: Option<Vec<Neighbor>>,
     pub health: Option<Health>,
+    /// What the SNMP exchanges with this device cost.
+    pub snmp_stats: Option<SnmpStats>,
 }
 
 /// ICMP echo statistics of the `--count` echoes.
@@ -155,27 +157,51 @@ pub struct Chassis {
     pub model: Option<String>,
 }
 
-/// One interface (filled by the inventory issue).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One interface (IF-MIB ifTable + ifXTable).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Interface {
-    pub index: u32,
+    pub index: u64,
+    /// ifName, else ifDescr.
     pub name: Option<String>,
+    pub descr: Option<String>,
     pub alias: Option<String>,
+    /// IANAifType number (6 ethernetCsmacd, 24 softwareLoopback, ...).
+    pub if_type: Option<i64>,
     pub admin_up: Option<bool>,
     pub oper_up: Option<bool>,
+    /// ifHighSpeed, else ifSpeed / 1e6.
     pub speed_mbps: Option<u64>,
     pub mac: Option<String>,
     pub in_errors: Option<u64>,
     pub out_errors: Option<u64>,
+    pub in_discards: Option<u64>,
+    pub out_discards: Option<u64>,
+    /// sysUpTime ticks at the last status change.
+    pub last_change_ticks: Option<u64>,
 }
 
-/// One neighbour link (filled by the inventory issue).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One neighbour link: (local port) → (remote name or chassis id, remote port).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Neighbor {
     pub local_port: Option<String>,
     pub remote_name: Option<String>,
+    pub remote_chassis_id: Option<String>,
     pub remote_port: Option<String>,
+    pub remote_port_descr: Option<String>,
+    pub remote_mgmt_addr: Option<String>,
+    /// Capabilities the neighbour has enabled (LLDP) or advertises (CDP).
+    pub remote_caps: Option<Vec<String>>,
+    /// `lldp` or `cdp`.
     pub protocol: String,
+}
+
+/// SNMP exchanges with one device.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnmpStats {
+    pub pdus_sent: u64,
+    pub pdus_received: u64,
+    pub varbinds: u64,
+    pub duration_ms: u64,
 }
 
 /// Health summary (filled by the inventory issue).

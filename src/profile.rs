@@ -186,6 +186,8 @@ pub struct Profiles {
     pub agent_enterprises: BTreeSet<u64>,
     /// Sorted by priority, highest first (ties by id).
     pub rules: Vec<Rule>,
+    /// Health metrics, in order of preference.
+    pub health: Vec<HealthMetric>,
     /// The files loaded, in order.
     pub sources: Vec<String>,
 }
@@ -572,6 +574,7 @@ impl Profiles {
         let mut p = Profiles::default();
         p.add_vendors("profiles/vendors.toml", BUILTIN_VENDORS)?;
         p.add_rules("profiles/rules.toml", BUILTIN_RULES)?;
+        p.add_health("profiles/health.toml", BUILTIN_HEALTH)?;
         Ok(p)
     }
 
@@ -587,7 +590,7 @@ impl Profiles {
                     source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
                 });
             }
-            for (name, vendors) in [("vendors.toml", true), ("rules.toml", false)] {
+            for name in ["vendors.toml", "rules.toml", "health.toml"] {
                 let path = dir.join(name);
                 if !path.exists() {
                     continue;
@@ -597,10 +600,10 @@ impl Profiles {
                     source,
                 })?;
                 let file = path.display().to_string();
-                if vendors {
-                    p.add_vendors(&file, &text)?;
-                } else {
-                    p.add_rules(&file, &text)?;
+                match name {
+                    "vendors.toml" => p.add_vendors(&file, &text)?,
+                    "rules.toml" => p.add_rules(&file, &text)?,
+                    _ => p.add_health(&file, &text)?,
                 }
             }
         }
@@ -679,6 +682,119 @@ impl Profiles {
     }
 }
 
+// ------------------------------------------------------------ health metrics
+
+/// The built-in health metrics, compiled in.
+pub const BUILTIN_HEALTH: &str = include_str!("../profiles/health.toml");
+
+/// What a health metric measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Cpu,
+    Mem,
+    Temp,
+}
+
+/// Where one health value lives (see profiles/health.toml).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthMetric {
+    pub id: String,
+    pub kind: MetricKind,
+    pub value: Vec<u64>,
+    pub total: Option<Vec<u64>>,
+    pub free: Option<Vec<u64>>,
+    pub filter: Option<(Vec<u64>, String)>,
+    pub average: bool,
+    pub nonzero: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHealth {
+    #[serde(default)]
+    metric: Vec<Spanned<RawMetric>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFilter {
+    column: String,
+    equals: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    id: String,
+    kind: Spanned<String>,
+    value: Spanned<String>,
+    total: S<String>,
+    free: S<String>,
+    filter: S<RawFilter>,
+    aggregate: S<String>,
+    nonzero: Option<bool>,
+}
+
+impl Profiles {
+    /// Add (or replace, by id) health metrics from TOML text.
+    pub fn add_health(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
+        let ctx = Ctx { file, text };
+        let raw: RawHealth = ctx.toml()?;
+        for m in raw.metric {
+            let r = m.get_ref();
+            let id = r.id.as_str();
+            let kind = match r.kind.get_ref().as_str() {
+                "cpu" => MetricKind::Cpu,
+                "mem" => MetricKind::Mem,
+                "temp" => MetricKind::Temp,
+                other => {
+                    return Err(ctx.err(
+                        r.kind.span(),
+                        format!("metric '{id}': kind: '{other}' is not cpu, mem or temp"),
+                    ))
+                }
+            };
+            let opt_oid = |v: &S<String>, field: &str| -> Result<Option<Vec<u64>>, ProfileError> {
+                v.as_ref()
+                    .map(|v| oid(&ctx, id, field, v.get_ref(), v.span()))
+                    .transpose()
+            };
+            let average = match r.aggregate.as_ref().map(|a| a.get_ref().as_str()) {
+                None | Some("max") => false,
+                Some("avg") => true,
+                Some(other) => {
+                    let span = r.aggregate.as_ref().map_or(0..0, |a| a.span());
+                    return Err(ctx.err(
+                        span,
+                        format!("metric '{id}': aggregate: '{other}' is not max or avg"),
+                    ));
+                }
+            };
+            let filter = match &r.filter {
+                None => None,
+                Some(f) => Some((
+                    oid(&ctx, id, "filter", &f.get_ref().column, f.span())?,
+                    f.get_ref().equals.clone(),
+                )),
+            };
+            let metric = HealthMetric {
+                id: id.to_string(),
+                kind,
+                value: oid(&ctx, id, "value", r.value.get_ref(), r.value.span())?,
+                total: opt_oid(&r.total, "total")?,
+                free: opt_oid(&r.free, "free")?,
+                filter,
+                average,
+                nonzero: r.nonzero.unwrap_or(false),
+            };
+            self.health.retain(|h| h.id != metric.id);
+            self.health.push(metric);
+        }
+        self.sources.push(file.to_string());
+        Ok(())
+    }
+}
+
 // ------------------------------------------------------------ scan profiles
 
 /// The built-in scan profiles, compiled in.
@@ -687,6 +803,90 @@ pub const BUILTIN_SCAN_PROFILES: [(&str, &str); 3] = [
     ("standard", include_str!("../profiles/scan/standard.toml")),
     ("full", include_str!("../profiles/scan/full.toml")),
 ];
+
+/// Health thresholds (the `[health]` table of a scan profile).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub cpu_warn: f64,
+    pub cpu_crit: f64,
+    pub mem_warn: f64,
+    pub mem_crit: f64,
+    pub temp_warn: f64,
+    pub temp_crit: f64,
+    pub loss_warn: f64,
+    pub loss_crit: f64,
+    pub rtt_warn_ms: f64,
+    pub rtt_crit_ms: f64,
+    /// In + out errors of one interface since boot.
+    pub if_errors_warn: u64,
+    /// Admin-up but oper-down interfaces are a warning.
+    pub oper_down_warn: bool,
+    /// An uptime below this is a warning (recent reboot).
+    pub reboot_warn: Duration,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            cpu_warn: 80.0,
+            cpu_crit: 95.0,
+            mem_warn: 85.0,
+            mem_crit: 95.0,
+            temp_warn: 60.0,
+            temp_crit: 75.0,
+            loss_warn: 5.0,
+            loss_crit: 50.0,
+            rtt_warn_ms: 100.0,
+            rtt_crit_ms: 500.0,
+            if_errors_warn: 1000,
+            oper_down_warn: true,
+            reboot_warn: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawThresholds {
+    cpu_warn: Option<f64>,
+    cpu_crit: Option<f64>,
+    mem_warn: Option<f64>,
+    mem_crit: Option<f64>,
+    temp_warn: Option<f64>,
+    temp_crit: Option<f64>,
+    loss_warn: Option<f64>,
+    loss_crit: Option<f64>,
+    rtt_warn_ms: Option<f64>,
+    rtt_crit_ms: Option<f64>,
+    if_errors_warn: Option<u64>,
+    oper_down_warn: Option<bool>,
+    reboot_warn: S<String>,
+}
+
+impl RawThresholds {
+    fn over(self, ctx: &Ctx, b: &Thresholds) -> Result<Thresholds, ProfileError> {
+        Ok(Thresholds {
+            cpu_warn: self.cpu_warn.unwrap_or(b.cpu_warn),
+            cpu_crit: self.cpu_crit.unwrap_or(b.cpu_crit),
+            mem_warn: self.mem_warn.unwrap_or(b.mem_warn),
+            mem_crit: self.mem_crit.unwrap_or(b.mem_crit),
+            temp_warn: self.temp_warn.unwrap_or(b.temp_warn),
+            temp_crit: self.temp_crit.unwrap_or(b.temp_crit),
+            loss_warn: self.loss_warn.unwrap_or(b.loss_warn),
+            loss_crit: self.loss_crit.unwrap_or(b.loss_crit),
+            rtt_warn_ms: self.rtt_warn_ms.unwrap_or(b.rtt_warn_ms),
+            rtt_crit_ms: self.rtt_crit_ms.unwrap_or(b.rtt_crit_ms),
+            if_errors_warn: self.if_errors_warn.unwrap_or(b.if_errors_warn),
+            oper_down_warn: self.oper_down_warn.unwrap_or(b.oper_down_warn),
+            reboot_warn: duration(
+                ctx,
+                "health.reboot_warn",
+                &self.reboot_warn,
+                Some(b.reboot_warn),
+            )?,
+        })
+    }
+}
 
 /// What to collect and how hard to try: the defaults of `scan`'s options.
 #[derive(Debug, Clone, PartialEq)]
@@ -705,6 +905,11 @@ pub struct ScanProfile {
     pub snmp_concurrency: usize,
     pub snmp_budget: Duration,
     pub classify: bool,
+    /// Walk interfaces, neighbours, health metrics.
+    pub interfaces: bool,
+    pub neighbors: bool,
+    pub health: bool,
+    pub thresholds: Thresholds,
 }
 
 /// SNMP sweep modes a profile may name.
@@ -718,6 +923,8 @@ struct RawScanProfile {
     sweep: RawSweep,
     #[serde(default)]
     snmp: RawSnmp,
+    #[serde(default)]
+    health: RawThresholds,
 }
 
 #[derive(Deserialize, Default)]
@@ -739,6 +946,9 @@ struct RawSnmp {
     concurrency: S<usize>,
     budget: S<String>,
     classify: Option<bool>,
+    interfaces: Option<bool>,
+    neighbors: Option<bool>,
+    health: Option<bool>,
 }
 
 fn missing(ctx: &Ctx, field: &str) -> ProfileError {
@@ -795,6 +1005,9 @@ impl ScanProfile {
         let ctx = Ctx { file, text };
         let raw: RawScanProfile = ctx.toml()?;
         let (w, n) = (&raw.sweep, &raw.snmp);
+        let flag = |v: Option<bool>, b: Option<bool>, field: &str| {
+            v.or(b).ok_or_else(|| missing(&ctx, field))
+        };
         let snmp_sweep = match &n.sweep {
             Some(m) if SNMP_SWEEP_MODES.contains(&m.get_ref().as_str()) => m.get_ref().clone(),
             Some(m) => {
@@ -865,6 +1078,13 @@ impl ScanProfile {
                 .classify
                 .or(base.map(|b| b.classify))
                 .ok_or_else(|| missing(&ctx, "snmp.classify"))?,
+            interfaces: flag(n.interfaces, base.map(|b| b.interfaces), "snmp.interfaces")?,
+            neighbors: flag(n.neighbors, base.map(|b| b.neighbors), "snmp.neighbors")?,
+            health: flag(n.health, base.map(|b| b.health), "snmp.health")?,
+            thresholds: raw.health.over(
+                &ctx,
+                &base.map(|b| b.thresholds.clone()).unwrap_or_default(),
+            )?,
         })
     }
 

@@ -7,16 +7,20 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::classify::{classify, Evidence};
-use crate::collect::{self, Needs};
+use crate::collect::health::{self, Readings};
+use crate::collect::walk::WalkOptions;
+use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
-use crate::model::{Device, Facts, ScanFile, Snmp, Stats, Tool, SCAN_SCHEMA};
+use crate::model::{
+    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, SCAN_SCHEMA,
+};
 use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
-use crate::profile::Profiles;
+use crate::profile::{HealthMetric, Profiles, Thresholds};
 use crate::targets::TargetSet;
 
 /// Which addresses get an SNMP GET during the sweep (before anything is
@@ -59,6 +63,11 @@ pub struct Settings {
     pub snmp_budget: Duration,
     /// Collect classification facts (beyond the system group).
     pub classify: bool,
+    /// Walk interfaces, neighbours; read health metrics and judge health.
+    pub interfaces: bool,
+    pub neighbors: bool,
+    pub health: bool,
+    pub thresholds: Thresholds,
     pub profiles: Arc<Profiles>,
     pub profile: String,
 }
@@ -212,6 +221,19 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
             if tcp_port.is_some() {
                 by.push("tcp".to_string());
             }
+            let icmp = icmp_stats.remove(ip);
+            let health = settings.health.then(|| {
+                health::assess(
+                    &health::Inputs {
+                        icmp: icmp.as_ref(),
+                        snmp_answered: done.snmp.is_some(),
+                        uptime_ticks: done.snmp.as_ref().and_then(|s| s.sys_uptime_ticks),
+                        interfaces: done.interfaces.as_deref(),
+                        readings: done.readings.as_ref(),
+                    },
+                    &settings.thresholds,
+                )
+            });
             let class = classify(
                 &Evidence {
                     snmp: done.snmp.as_ref(),
@@ -229,7 +251,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 id,
                 ip: ip.to_string(),
                 found_by: by,
-                icmp: icmp_stats.remove(ip),
+                icmp,
                 snmp: done.snmp,
                 tcp_port,
                 role: Some(class.role),
@@ -241,9 +263,10 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 classified_by: class.classified_by,
                 facts: done.facts,
                 errors: done.errors,
-                interfaces: None,
-                neighbors: None,
-                health: None,
+                interfaces: done.interfaces,
+                neighbors: done.neighbors,
+                health,
+                snmp_stats: done.stats,
             }
         })
         .collect();
@@ -286,7 +309,21 @@ enum SnmpJob {
 struct SnmpDone {
     snmp: Option<Snmp>,
     facts: Option<Facts>,
+    interfaces: Option<Vec<Interface>>,
+    neighbors: Option<Vec<Neighbor>>,
+    readings: Option<Readings>,
     errors: Vec<String>,
+    stats: Option<SnmpStats>,
+}
+
+/// What the SNMP phase collects beyond the system group.
+#[derive(Debug, Clone)]
+struct Collect {
+    needs: Option<Needs>,
+    interfaces: bool,
+    neighbors: bool,
+    health: Vec<HealthMetric>,
+    budget: Duration,
 }
 
 async fn snmp_job(
@@ -294,10 +331,10 @@ async fn snmp_job(
     job: SnmpJob,
     creds: &[Credential],
     opts: SessionOptions,
-    needs: Option<&Needs>,
-    budget: Duration,
+    what: &Collect,
     req_id: i32,
 ) -> SnmpDone {
+    let started = std::time::Instant::now();
     let (system, mut agent) = match job {
         SnmpJob::Known(rank, system) => {
             let Some(cred) = creds.get(rank) else {
@@ -317,17 +354,75 @@ async fn snmp_job(
         snmp: Some(system),
         ..SnmpDone::default()
     };
-    if let Some(needs) = needs {
-        match tokio::time::timeout(budget, collect::gather(&mut agent, needs)).await {
-            Ok(Ok(facts)) => done.facts = Some(facts),
-            Ok(Err(e)) => done.errors.push(format!("classification facts: {e}")),
-            Err(_) => done.errors.push(format!(
-                "classification facts: cut off after the {} s budget",
-                budget.as_secs_f64()
-            )),
+    // everything below shares the device's budget; the walker stops at the
+    // deadline with what it has, the outer timeout catches a stuck request
+    let budget = what.budget;
+    let deadline = tokio::time::Instant::now() + budget;
+    let work = collect_more(&mut agent, what, deadline, &mut done);
+    if tokio::time::timeout(budget + opts.timeout, work)
+        .await
+        .is_err()
+    {
+        done.errors.push(format!(
+            "collection cut off after the {} s budget",
+            budget.as_secs_f64()
+        ));
+    }
+    done.stats = Some(SnmpStats {
+        pdus_sent: agent.pdus_sent,
+        pdus_received: agent.pdus_received,
+        varbinds: agent.varbinds,
+        duration_ms: started.elapsed().as_millis() as u64,
+    });
+    done
+}
+
+/// Facts, interfaces, neighbours and health readings, as `what` asks.
+async fn collect_more(
+    agent: &mut Agent,
+    what: &Collect,
+    deadline: tokio::time::Instant,
+    done: &mut SnmpDone,
+) {
+    let wo = WalkOptions {
+        max_repetitions: 25,
+        max_varbinds: 60,
+        bulk: true,
+        row_cap: 20_000,
+        deadline,
+    };
+    if let Some(needs) = &what.needs {
+        match collect::gather(agent, needs).await {
+            Ok(facts) => done.facts = Some(facts),
+            Err(e) => done.errors.push(format!("classification facts: {e}")),
         }
     }
-    done
+    let mut if_names = std::collections::BTreeMap::new();
+    if what.interfaces {
+        let (ifs, stopped) = inventory::interfaces(agent, &wo).await;
+        if let Some(why) = stopped {
+            done.errors.push(format!("interfaces: {why}"));
+        }
+        if_names = ifs
+            .iter()
+            .filter_map(|i| Some((i.index, i.name.clone()?)))
+            .collect();
+        done.interfaces = Some(ifs);
+    }
+    if what.neighbors {
+        let (n, stopped) = inventory::neighbors(agent, &wo, &if_names).await;
+        if let Some(why) = stopped {
+            done.errors.push(format!("neighbors: {why}"));
+        }
+        done.neighbors = Some(n);
+    }
+    if !what.health.is_empty() {
+        let (r, stopped) = health::read(agent, &what.health, &wo).await;
+        if let Some(why) = stopped {
+            done.errors.push(format!("health: {why}"));
+        }
+        done.readings = Some(r);
+    }
 }
 
 /// The SNMP phase over many hosts at once (each host's exchange is
@@ -348,14 +443,21 @@ async fn snmp_phase(
         total: jobs.len() as u64,
     });
     let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
-    let needs: Option<Arc<Needs>> = settings
-        .classify
-        .then(|| Arc::new(settings.profiles.needs()));
+    let what = Arc::new(Collect {
+        needs: settings.classify.then(|| settings.profiles.needs()),
+        interfaces: settings.interfaces,
+        neighbors: settings.neighbors,
+        health: if settings.health {
+            settings.profiles.health.clone()
+        } else {
+            Vec::new()
+        },
+        budget: settings.snmp_budget,
+    });
     let opts = SessionOptions {
         timeout: settings.snmp_timeout,
         retries: settings.snmp_retries,
     };
-    let budget = settings.snmp_budget;
     crate::probe::for_each_bounded(
         jobs.into_iter().zip(0i32..),
         settings.snmp_concurrency,
@@ -363,10 +465,10 @@ async fn snmp_phase(
         cancel,
         |((ip, job), i)| {
             let creds = creds.clone();
-            let needs = needs.clone();
+            let what = what.clone();
             let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
             async move {
-                let done = snmp_job(ip, job, &creds, opts, needs.as_deref(), budget, base).await;
+                let done = snmp_job(ip, job, &creds, opts, &what, base).await;
                 (ip, done)
             }
         },

@@ -137,6 +137,10 @@ fn settings(
         snmp_concurrency: a.snmp_concurrency.unwrap_or(p.snmp_concurrency),
         snmp_budget: a.snmp_budget.unwrap_or(p.snmp_budget),
         classify: p.classify && !a.no_classify,
+        interfaces: p.interfaces || a.inventory,
+        neighbors: p.neighbors || a.inventory,
+        health: p.health,
+        thresholds: p.thresholds,
         profiles: Arc::new(profiles),
         profile: p.name,
     })

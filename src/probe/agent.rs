@@ -234,6 +234,8 @@ pub struct Agent {
     /// Requests sent (retries included) and answers received.
     pub pdus_sent: u64,
     pub pdus_received: u64,
+    /// Varbinds received.
+    pub varbinds: u64,
 }
 
 impl Agent {
@@ -247,6 +249,7 @@ impl Agent {
             req_id,
             pdus_sent: 0,
             pdus_received: 0,
+            varbinds: 0,
         }
     }
 
@@ -325,6 +328,9 @@ impl Agent {
             match tokio::time::timeout(timeout, fut).await {
                 Ok(Ok(answer)) => {
                     self.pdus_received += 1;
+                    if let Ok(vbs) = &answer {
+                        self.varbinds += vbs.len() as u64;
+                    }
                     return answer;
                 }
                 Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
@@ -386,6 +392,19 @@ impl Agent {
         let kind = Kind::Bulk {
             non_repeaters: oids.len() as u32,
             max_repetitions: 0,
+        };
+        self.request(&kind, oids).await
+    }
+
+    /// One GETBULK (v2c/v3) of `oids` with `max_repetitions`.
+    pub async fn bulk(
+        &mut self,
+        oids: &[Vec<u64>],
+        max_repetitions: u32,
+    ) -> Result<Vec<VarBind>, AgentError> {
+        let kind = Kind::Bulk {
+            non_repeaters: 0,
+            max_repetitions,
         };
         self.request(&kind, oids).await
     }

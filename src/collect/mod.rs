@@ -6,6 +6,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Chassis, Facts};
+pub mod health;
+pub mod inventory;
+pub mod walk;
+
 use crate::probe::agent::{oid_string, Agent, AgentError, Val, VarBind};
 
 const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
@@ -78,7 +82,7 @@ fn value_of<'a>(vbs: &'a [VarBind], oid: &[u64]) -> Option<&'a Val> {
 }
 
 /// Device text is data; empty strings and padding carry no information.
-fn text(v: Option<&Val>) -> Option<String> {
+pub(crate) fn text(v: Option<&Val>) -> Option<String> {
     let t = v?.as_text()?;
     let t = t.trim_matches(|c: char| c.is_whitespace() || c == '\0');
     (!t.is_empty()).then(|| t.to_string())

@@ -1,0 +1,413 @@
+//! Health: CPU, memory and temperature from the metrics of
+//! profiles/health.toml, and the device's status from thresholds.
+
+use std::collections::BTreeSet;
+
+use super::walk::{walk, Rows, WalkOptions};
+use crate::model::{Health, Icmp, Interface};
+use crate::probe::agent::{oid_string, Agent, Val};
+use crate::profile::{HealthMetric, MetricKind, Thresholds};
+
+/// CPU %, memory % and temperature °C, each with the metric that gave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Readings {
+    pub cpu: Option<(f64, String)>,
+    pub mem: Option<(f64, String)>,
+    pub temp: Option<(f64, String)>,
+}
+
+/// Every column the metrics name, once.
+fn columns(metrics: &[HealthMetric]) -> Vec<Vec<u64>> {
+    let mut set = BTreeSet::new();
+    for m in metrics {
+        set.insert(m.value.clone());
+        set.extend(m.total.iter().cloned());
+        set.extend(m.free.iter().cloned());
+        set.extend(m.filter.iter().map(|(c, _)| c.clone()));
+    }
+    set.into_iter().collect()
+}
+
+/// One metric's value from the walked rows (`cols` names their columns).
+pub fn compute(m: &HealthMetric, cols: &[Vec<u64>], rows: &Rows) -> Option<f64> {
+    let idx = |o: &Vec<u64>| cols.iter().position(|c| c == o);
+    let vi = idx(&m.value)?;
+    let mut vals = Vec::new();
+    for row in rows.values() {
+        if let Some((fc, want)) = &m.filter {
+            let got = idx(fc).and_then(|i| row.get(&i)).and_then(Val::as_text);
+            if got.as_deref() != Some(want.as_str()) {
+                continue;
+            }
+        }
+        let Some(v) = row.get(&vi).and_then(Val::as_i64).map(|v| v as f64) else {
+            continue;
+        };
+        let v = if let Some(t) = &m.total {
+            let t = idx(t).and_then(|i| row.get(&i)).and_then(Val::as_i64)? as f64;
+            if t <= 0.0 {
+                continue;
+            }
+            100.0 * v / t
+        } else if let Some(f) = &m.free {
+            let f = idx(f).and_then(|i| row.get(&i)).and_then(Val::as_i64)? as f64;
+            if v + f <= 0.0 {
+                continue;
+            }
+            100.0 * v / (v + f)
+        } else {
+            v
+        };
+        if m.nonzero && v == 0.0 {
+            continue;
+        }
+        // sentinels (65535 "not supported", -1) and nonsense are not readings
+        let plausible = match m.kind {
+            MetricKind::Cpu | MetricKind::Mem => (0.0..=100.0).contains(&v),
+            MetricKind::Temp => (-60.0..=200.0).contains(&v),
+        };
+        if !plausible {
+            continue;
+        }
+        vals.push(v);
+    }
+    if vals.is_empty() {
+        return None;
+    }
+    let out = if m.average {
+        vals.iter().sum::<f64>() / vals.len() as f64
+    } else {
+        vals.iter().copied().fold(f64::MIN, f64::max)
+    };
+    Some((out * 10.0).round() / 10.0)
+}
+
+/// Read the health metrics in one walk.
+pub async fn read(
+    agent: &mut Agent,
+    metrics: &[HealthMetric],
+    opts: &WalkOptions,
+) -> (Readings, Option<String>) {
+    let cols = columns(metrics);
+    let w = walk(agent, &cols, opts).await;
+    let mut r = Readings::default();
+    for m in metrics {
+        let slot = match m.kind {
+            MetricKind::Cpu => &mut r.cpu,
+            MetricKind::Mem => &mut r.mem,
+            MetricKind::Temp => &mut r.temp,
+        };
+        if slot.is_none() {
+            if let Some(v) = compute(m, &cols, &w.rows) {
+                *slot = Some((v, m.id.clone()));
+            }
+        }
+    }
+    (r, w.stopped)
+}
+
+/// Everything the status is judged on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    pub icmp: Option<&'a Icmp>,
+    pub snmp_answered: bool,
+    pub uptime_ticks: Option<u32>,
+    pub interfaces: Option<&'a [Interface]>,
+    pub readings: Option<&'a Readings>,
+}
+
+const ORDER: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
+
+/// Judge a device: ok | warning | critical | unreachable, with reasons.
+pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
+    let mut status = 0usize;
+    let mut reasons = Vec::new();
+    let mut flag = |level: usize, reason: String| {
+        status = status.max(level);
+        reasons.push(reason);
+    };
+    let pinged = i.icmp.is_some_and(|p| p.received > 0);
+    if !pinged && !i.snmp_answered && i.icmp.is_some() {
+        flag(3, "no answer to the echoes after the sweep found it".into());
+    }
+    if let Some(p) = i.icmp.filter(|p| p.received > 0) {
+        if p.loss_pct >= t.loss_crit {
+            flag(
+                2,
+                format!(
+                    "packet loss {:.0}% (critical ≥ {}%)",
+                    p.loss_pct, t.loss_crit
+                ),
+            );
+        } else if p.loss_pct >= t.loss_warn {
+            flag(
+                1,
+                format!(
+                    "packet loss {:.0}% (warning ≥ {}%)",
+                    p.loss_pct, t.loss_warn
+                ),
+            );
+        }
+        if let Some(r) = &p.rtt_ms {
+            if r.avg >= t.rtt_crit_ms {
+                flag(
+                    2,
+                    format!("RTT {:.1} ms (critical ≥ {} ms)", r.avg, t.rtt_crit_ms),
+                );
+            } else if r.avg >= t.rtt_warn_ms {
+                flag(
+                    1,
+                    format!("RTT {:.1} ms (warning ≥ {} ms)", r.avg, t.rtt_warn_ms),
+                );
+            }
+        }
+    }
+    let mut gauge = |what: &str, unit: &str, v: Option<&(f64, String)>, warn: f64, crit: f64| {
+        if let Some((v, by)) = v {
+            if *v >= crit {
+                flag(
+                    2,
+                    format!("{what} {v}{unit} (critical ≥ {crit}{unit}; {by})"),
+                );
+            } else if *v >= warn {
+                flag(
+                    1,
+                    format!("{what} {v}{unit} (warning ≥ {warn}{unit}; {by})"),
+                );
+            }
+        }
+    };
+    if let Some(r) = i.readings {
+        gauge("CPU", "%", r.cpu.as_ref(), t.cpu_warn, t.cpu_crit);
+        gauge("memory", "%", r.mem.as_ref(), t.mem_warn, t.mem_crit);
+        gauge(
+            "temperature",
+            "°C",
+            r.temp.as_ref(),
+            t.temp_warn,
+            t.temp_crit,
+        );
+    }
+    if let Some(up) = i.uptime_ticks {
+        let secs = u64::from(up) / 100;
+        if secs < t.reboot_warn.as_secs() {
+            flag(
+                1,
+                format!(
+                    "rebooted {} ago",
+                    humantime::format_duration(std::time::Duration::from_secs(secs))
+                ),
+            );
+        }
+    }
+    if let Some(ifs) = i.interfaces {
+        let name = |x: &Interface| x.name.clone().unwrap_or_else(|| x.index.to_string());
+        if t.oper_down_warn {
+            let down: Vec<String> = ifs
+                .iter()
+                .filter(|x| x.admin_up == Some(true) && x.oper_up == Some(false))
+                .map(name)
+                .collect();
+            if !down.is_empty() {
+                let shown: Vec<&str> = down.iter().take(5).map(String::as_str).collect();
+                let more = if down.len() > 5 {
+                    format!(" and {} more", down.len() - 5)
+                } else {
+                    String::new()
+                };
+                flag(
+                    1,
+                    format!(
+                        "{} interface(s) admin-up but oper-down: {}{more}",
+                        down.len(),
+                        shown.join(", ")
+                    ),
+                );
+            }
+        }
+        let errs: Vec<String> = ifs
+            .iter()
+            .filter(|x| x.in_errors.unwrap_or(0) + x.out_errors.unwrap_or(0) >= t.if_errors_warn)
+            .map(name)
+            .collect();
+        if !errs.is_empty() {
+            let shown: Vec<&str> = errs.iter().take(5).map(String::as_str).collect();
+            flag(
+                1,
+                format!(
+                    "{} interface(s) with ≥ {} errors since boot: {}",
+                    errs.len(),
+                    t.if_errors_warn,
+                    shown.join(", ")
+                ),
+            );
+        }
+    }
+    let r = i.readings;
+    Health {
+        status: ORDER[status].to_string(),
+        reasons,
+        cpu_pct: r.and_then(|r| r.cpu.as_ref().map(|v| v.0)),
+        mem_pct: r.and_then(|r| r.mem.as_ref().map(|v| v.0)),
+        temp_c: r.and_then(|r| r.temp.as_ref().map(|v| v.0)),
+    }
+}
+
+/// Dotted OIDs of the columns read, for error messages.
+pub fn describe(metrics: &[HealthMetric]) -> String {
+    columns(metrics)
+        .iter()
+        .map(|c| oid_string(c))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Rtt;
+    use std::collections::BTreeMap;
+
+    fn metric(kind: MetricKind, value: &[u64]) -> HealthMetric {
+        HealthMetric {
+            id: "m".into(),
+            kind,
+            value: value.to_vec(),
+            total: None,
+            free: None,
+            filter: None,
+            average: false,
+            nonzero: false,
+        }
+    }
+
+    #[test]
+    fn metrics_compute_max_avg_ratio_and_filter() {
+        let cols = vec![vec![1, 1], vec![1, 2], vec![1, 3]];
+        let mut rows: Rows = BTreeMap::new();
+        rows.insert(
+            vec![1],
+            BTreeMap::from([(0, Val::Int(30)), (1, Val::Int(100)), (2, Val::Int(8))]),
+        );
+        rows.insert(
+            vec![2],
+            BTreeMap::from([(0, Val::Int(50)), (1, Val::Int(200)), (2, Val::Int(9))]),
+        );
+        let mut m = metric(MetricKind::Cpu, &[1, 1]);
+        assert_eq!(compute(&m, &cols, &rows), Some(50.0));
+        m.average = true;
+        assert_eq!(compute(&m, &cols, &rows), Some(40.0));
+        m.total = Some(vec![1, 2]);
+        m.average = false;
+        assert_eq!(compute(&m, &cols, &rows), Some(30.0));
+        m.filter = Some((vec![1, 3], "8".into()));
+        assert_eq!(compute(&m, &cols, &rows), Some(30.0));
+        m.total = None;
+        m.free = Some(vec![1, 2]);
+        assert_eq!(compute(&m, &cols, &rows), Some(23.1));
+        assert_eq!(
+            compute(&metric(MetricKind::Temp, &[9, 9]), &cols, &rows),
+            None
+        );
+    }
+
+    #[test]
+    fn status_takes_the_worst_reason() {
+        let t = Thresholds::default();
+        let ok = assess(
+            &Inputs {
+                snmp_answered: true,
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!((ok.status.as_str(), ok.reasons.len()), ("ok", 0));
+        let ifs = vec![
+            Interface {
+                index: 1,
+                name: Some("Gi0/1".into()),
+                admin_up: Some(true),
+                oper_up: Some(false),
+                ..Interface::default()
+            },
+            Interface {
+                index: 2,
+                name: Some("Gi0/2".into()),
+                admin_up: Some(false),
+                oper_up: Some(false),
+                ..Interface::default()
+            },
+        ];
+        let r = Readings {
+            cpu: Some((97.0, "cpu".into())),
+            ..Readings::default()
+        };
+        let h = assess(
+            &Inputs {
+                snmp_answered: true,
+                interfaces: Some(&ifs),
+                readings: Some(&r),
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!(h.status, "critical");
+        assert!(
+            h.reasons
+                .iter()
+                .any(|x| x.contains("1 interface(s) admin-up but oper-down: Gi0/1")),
+            "{:?}",
+            h.reasons
+        );
+        assert_eq!(h.cpu_pct, Some(97.0));
+        let lossy = Icmp {
+            alive: true,
+            sent: 10,
+            received: 8,
+            loss_pct: 20.0,
+            rtt_ms: Some(Rtt {
+                min: 1.0,
+                avg: 1.0,
+                max: 1.0,
+                jitter: 0.0,
+            }),
+        };
+        let h = assess(
+            &Inputs {
+                icmp: Some(&lossy),
+                snmp_answered: false,
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!(h.status, "warning");
+        let dead = Icmp {
+            alive: false,
+            sent: 3,
+            received: 0,
+            loss_pct: 100.0,
+            rtt_ms: None,
+        };
+        let h = assess(
+            &Inputs {
+                icmp: Some(&dead),
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!(h.status, "unreachable");
+        let h = assess(
+            &Inputs {
+                snmp_answered: true,
+                uptime_ticks: Some(4200),
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert!(
+            h.status == "warning" && h.reasons[0].starts_with("rebooted 42s ago"),
+            "{:?}",
+            h.reasons
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! Interfaces (IF-MIB) and neighbours (LLDP-MIB, CISCO-CDP-MIB), read with
+//! the table walker, decoded into the model.
+
+use std::collections::BTreeMap;
+
+use super::walk::{walk, WalkOptions, Walked};
+use super::{lldp_caps, text};
+use crate::model::{Interface, Neighbor};
+use crate::probe::agent::{Agent, Val};
+
+const IF_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
+const IFX_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
+const LLDP_LOC_PORT: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 7, 1];
+const LLDP_REM: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1];
+const LLDP_REM_MAN_ADDR: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1, 3];
+const CDP_CACHE: &[u64] = &[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1];
+
+/// The (table, column) pairs of the interface walk, in walk order.
+const IF_COLUMNS: [(&[u64], u64); 14] = [
+    (IF_ENTRY, 2),   // ifDescr
+    (IF_ENTRY, 3),   // ifType
+    (IF_ENTRY, 5),   // ifSpeed
+    (IF_ENTRY, 6),   // ifPhysAddress
+    (IF_ENTRY, 7),   // ifAdminStatus
+    (IF_ENTRY, 8),   // ifOperStatus
+    (IF_ENTRY, 9),   // ifLastChange
+    (IF_ENTRY, 13),  // ifInDiscards
+    (IF_ENTRY, 14),  // ifInErrors
+    (IF_ENTRY, 19),  // ifOutDiscards
+    (IF_ENTRY, 20),  // ifOutErrors
+    (IFX_ENTRY, 1),  // ifName
+    (IFX_ENTRY, 15), // ifHighSpeed
+    (IFX_ENTRY, 18), // ifAlias
+];
+
+fn col(entry: &[u64], c: u64) -> Vec<u64> {
+    let mut o = entry.to_vec();
+    o.push(c);
+    o
+}
+
+fn columns(list: &[(&[u64], u64)]) -> Vec<Vec<u64>> {
+    list.iter().map(|(e, c)| col(e, *c)).collect()
+}
+
+/// Hex MAC `aa:bb:cc:dd:ee:ff` of 6 bytes; anything else is not a MAC.
+pub fn mac(v: Option<&Val>) -> Option<String> {
+    match v {
+        Some(Val::Bytes(b)) if b.len() == 6 && b.iter().any(|x| *x != 0) => Some(
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        ),
+        _ => None,
+    }
+}
+
+fn num(v: Option<&Val>) -> Option<u64> {
+    v.and_then(Val::as_i64).and_then(|n| u64::try_from(n).ok())
+}
+
+fn status(v: Option<&Val>, up: i64) -> Option<bool> {
+    v.and_then(Val::as_i64).map(|n| n == up)
+}
+
+/// Decode the interface walk.
+pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
+    rows.iter()
+        .filter_map(|(index, cols)| {
+            let [i] = index.as_slice() else { return None };
+            let get = |c: usize| cols.get(&c);
+            let descr = text(get(0));
+            let name = text(get(11)).or_else(|| descr.clone());
+            let speed = num(get(12))
+                .filter(|s| *s > 0)
+                .or_else(|| num(get(2)).map(|b| b / 1_000_000));
+            Some(Interface {
+                index: *i,
+                name,
+                descr,
+                alias: text(get(13)),
+                if_type: get(1).and_then(Val::as_i64),
+                admin_up: status(get(4), 1),
+                oper_up: status(get(5), 1),
+                speed_mbps: speed,
+                mac: mac(get(3)),
+                in_errors: num(get(8)),
+                out_errors: num(get(10)),
+                in_discards: num(get(7)),
+                out_discards: num(get(9)),
+                last_change_ticks: num(get(6)),
+            })
+        })
+        .collect()
+}
+
+/// Walk the interfaces.
+pub async fn interfaces(agent: &mut Agent, opts: &WalkOptions) -> (Vec<Interface>, Option<String>) {
+    let w = walk(agent, &columns(&IF_COLUMNS), opts).await;
+    (interfaces_from(&w.rows), w.stopped)
+}
+
+/// LLDP chassis / port ids by subtype: MAC addresses as MACs, names as text.
+fn lldp_id(subtype: Option<i64>, v: Option<&Val>, mac_subtype: i64) -> Option<String> {
+    if subtype == Some(mac_subtype) {
+        if let Some(m) = mac(v) {
+            return Some(m);
+        }
+    }
+    match v {
+        Some(Val::Bytes(b)) if b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') => text(v),
+        Some(Val::Bytes(b)) if !b.is_empty() => Some(
+            b.iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+        ),
+        other => text(other),
+    }
+}
+
+/// Management addresses by (local port, remote index), from the index of
+/// lldpRemManAddrTable (timeMark, localPort, remIndex, subtype, len, bytes).
+fn mgmt_addrs(rows: &super::walk::Rows) -> BTreeMap<(u64, u64), String> {
+    let mut out = BTreeMap::new();
+    for index in rows.keys() {
+        if let [_, port, rem, subtype, len, addr @ ..] = index.as_slice() {
+            let bytes: Vec<u8> = addr.iter().map(|b| *b as u8).collect();
+            let ip = match (*subtype, *len as usize, bytes.len()) {
+                (1, 4, 4) => Some(
+                    std::net::Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string(),
+                ),
+                (2, 16, 16) => <[u8; 16]>::try_from(bytes.as_slice())
+                    .ok()
+                    .map(|a| std::net::Ipv6Addr::from(a).to_string()),
+                _ => None,
+            };
+            if let Some(ip) = ip {
+                out.entry((*port, *rem)).or_insert(ip);
+            }
+        }
+    }
+    out
+}
+
+/// Walk LLDP and CDP neighbours; `if_names` names CDP's local ifIndex.
+pub async fn neighbors(
+    agent: &mut Agent,
+    opts: &WalkOptions,
+    if_names: &BTreeMap<u64, String>,
+) -> (Vec<Neighbor>, Option<String>) {
+    let mut out = Vec::new();
+    let mut stopped = None;
+    let mut note = |w: &Walked| {
+        if stopped.is_none() {
+            stopped.clone_from(&w.stopped);
+        }
+    };
+    // LLDP: local ports, remote table, management addresses
+    let loc = walk(
+        agent,
+        &columns(&[(LLDP_LOC_PORT, 3), (LLDP_LOC_PORT, 4)]),
+        opts,
+    )
+    .await;
+    note(&loc);
+    let rem_cols = [4, 5, 6, 7, 8, 9, 12];
+    let rem_list: Vec<(&[u64], u64)> = rem_cols.iter().map(|c| (LLDP_REM, *c)).collect();
+    let rem = walk(agent, &columns(&rem_list), opts).await;
+    note(&rem);
+    let addrs = if rem.rows.is_empty() {
+        BTreeMap::new()
+    } else {
+        let w = walk(agent, &[LLDP_REM_MAN_ADDR.to_vec()], opts).await;
+        note(&w);
+        mgmt_addrs(&w.rows)
+    };
+    for (index, cols) in &rem.rows {
+        let [_, port, rem_index] = index.as_slice() else {
+            continue;
+        };
+        let get = |c: usize| cols.get(&c);
+        let local = loc.rows.get(&vec![*port]);
+        // the port id, as the interface's name where it is an ifIndex; else
+        // the port description; else the LLDP port number
+        let id = local.and_then(|l| text(l.get(&0)));
+        let by_index = id
+            .as_deref()
+            .and_then(|i| i.parse::<u64>().ok())
+            .and_then(|i| if_names.get(&i).cloned());
+        let local_port = by_index
+            .or(id)
+            .or_else(|| local.and_then(|l| text(l.get(&1))))
+            .or_else(|| if_names.get(port).cloned())
+            .or_else(|| Some(port.to_string()));
+        out.push(Neighbor {
+            local_port,
+            remote_name: text(get(5)),
+            remote_chassis_id: lldp_id(get(0).and_then(Val::as_i64), get(1), 4),
+            remote_port: lldp_id(get(2).and_then(Val::as_i64), get(3), 3),
+            remote_port_descr: text(get(4)),
+            remote_mgmt_addr: addrs.get(&(*port, *rem_index)).cloned(),
+            remote_caps: match get(6) {
+                Some(Val::Bytes(b)) => Some(lldp_caps(b)),
+                _ => None,
+            },
+            protocol: "lldp".into(),
+        });
+    }
+    // CDP (Cisco and others that speak it)
+    let cdp_list: Vec<(&[u64], u64)> = [4, 6, 7, 8].iter().map(|c| (CDP_CACHE, *c)).collect();
+    let cdp = walk(agent, &columns(&cdp_list), opts).await;
+    note(&cdp);
+    for (index, cols) in &cdp.rows {
+        let [if_index, _] = index.as_slice() else {
+            continue;
+        };
+        let get = |c: usize| cols.get(&c);
+        let addr = match get(0) {
+            Some(Val::Bytes(b)) if b.len() == 4 => {
+                Some(std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string())
+            }
+            _ => None,
+        };
+        out.push(Neighbor {
+            local_port: if_names
+                .get(if_index)
+                .cloned()
+                .or_else(|| Some(if_index.to_string())),
+            remote_name: text(get(1)),
+            remote_chassis_id: None,
+            remote_port: text(get(2)),
+            remote_port_descr: None,
+            remote_mgmt_addr: addr,
+            remote_caps: None,
+            protocol: "cdp".into(),
+        });
+    }
+    (out, stopped)
+}

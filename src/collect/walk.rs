@@ -1,0 +1,141 @@
+//! The table walker: column-selective GETBULK over several columns at once
+//! (only the columns asked for cross the wire), with max-repetitions that
+//! adapt (halved on tooBig or timeout), GETNEXT for v1, and every stop a
+//! broken agent needs: a non-increasing OID, leaving the column, endOfMibView,
+//! a row cap and a deadline. What was read before a stop is kept.
+
+use std::collections::BTreeMap;
+
+use snmp2::Version;
+use tokio::time::Instant;
+
+use crate::probe::agent::{oid_string, Agent, AgentError, Val};
+
+/// How a walk is run.
+#[derive(Debug, Clone, Copy)]
+pub struct WalkOptions {
+    /// Starting max-repetitions (per column; shrunk to fit the varbind cap).
+    pub max_repetitions: u32,
+    /// Varbinds an answer may hold (agents answer at most ~64).
+    pub max_varbinds: u32,
+    /// GETNEXT even on v2c/v3 (firmware that mangles GETBULK).
+    pub bulk: bool,
+    /// Most rows read per table.
+    pub row_cap: usize,
+    /// The walk stops here, whatever is left.
+    pub deadline: Instant,
+}
+
+/// A table: row index (the OID suffix after the column) → column → value.
+pub type Rows = BTreeMap<Vec<u64>, BTreeMap<usize, Val>>;
+
+/// A walk's result: the rows read and, if it stopped early, why.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub rows: Rows,
+    pub stopped: Option<String>,
+}
+
+struct Column {
+    prefix: Vec<u64>,
+    cursor: Vec<u64>,
+    done: bool,
+}
+
+/// Walk `columns` (full column OIDs, e.g. ifDescr 1.3.6.1.2.1.2.2.1.2) of one
+/// table together.
+pub async fn walk(agent: &mut Agent, columns: &[Vec<u64>], opts: &WalkOptions) -> Walked {
+    let mut out = Walked::default();
+    let mut cols: Vec<Column> = columns
+        .iter()
+        .map(|c| Column {
+            prefix: c.clone(),
+            cursor: c.clone(),
+            done: false,
+        })
+        .collect();
+    // start small: a column the agent lacks costs one varbind, not a
+    // screenful of the next subtree; grow while answers come
+    let mut reps = opts.max_repetitions.clamp(1, 2);
+    let bulk = opts.bulk && agent.version() != Version::V1;
+    loop {
+        let live: Vec<usize> = (0..cols.len()).filter(|i| !cols[*i].done).collect();
+        if live.is_empty() {
+            return out;
+        }
+        if Instant::now() >= opts.deadline {
+            out.stopped = Some("time budget exhausted".into());
+            return out;
+        }
+        let oids: Vec<Vec<u64>> = live.iter().map(|i| cols[*i].cursor.clone()).collect();
+        let fit = (opts.max_varbinds / live.len() as u32).max(1);
+        let asked = reps.min(fit);
+        let answer = if bulk {
+            agent.bulk(&oids, asked).await
+        } else {
+            agent.next_each(&oids).await
+        };
+        let vbs = match answer {
+            Ok(v) => {
+                // grow step by step while answers come (and after a shrink)
+                reps = (reps + reps.div_ceil(2)).min(opts.max_repetitions.max(1));
+                v
+            }
+            // too big, or lost on the way: ask for less, down to one row
+            Err(AgentError::Status { status: 1, .. } | AgentError::Timeout)
+                if bulk && asked > 1 =>
+            {
+                reps = (asked / 2).max(1);
+                continue;
+            }
+            Err(e) => {
+                out.stopped = Some(e.to_string());
+                return out;
+            }
+        };
+        if vbs.is_empty() {
+            out.stopped = Some("empty answer".into());
+            return out;
+        }
+        // answers come row by row: varbind k belongs to live column k % n
+        let n = if bulk { live.len() } else { oids.len() };
+        let mut progressed = false;
+        for (k, (oid, val)) in vbs.into_iter().enumerate() {
+            let c = &mut cols[live[k % n]];
+            if c.done {
+                continue;
+            }
+            if !oid.starts_with(&c.prefix) || matches!(val, Val::EndOfMibView) {
+                c.done = true;
+                continue;
+            }
+            if oid <= c.cursor {
+                c.done = true;
+                out.stopped = Some(format!(
+                    "agent loops: {} after {}",
+                    oid_string(&oid),
+                    oid_string(&c.cursor)
+                ));
+                continue;
+            }
+            c.cursor = oid.clone();
+            progressed = true;
+            let index = oid[c.prefix.len()..].to_vec();
+            if !out.rows.contains_key(&index) && out.rows.len() >= opts.row_cap {
+                c.done = true;
+                out.stopped = Some(format!("row cap {} reached", opts.row_cap));
+                continue;
+            }
+            let col = live[k % n];
+            out.rows.entry(index).or_default().insert(col, val);
+        }
+        if !progressed && cols.iter().all(|c| c.done) {
+            return out;
+        }
+        if !progressed {
+            // nothing new and nothing ended: a stuck agent
+            out.stopped = Some("agent makes no progress".into());
+            return out;
+        }
+    }
+}
