@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Inventory benchmark (not a test): the full inventory (system group,
+# classification facts, interfaces, neighbours, health) of every device of
+# tests/lab/configs/all-devices.toml with netcensus, against net-snmp's
+# snmpbulkwalk of ifTable + ifXTable of the same devices run with the same
+# parallelism (every device at once). Prints wall time, PDUs, varbinds and
+# the PDU count against the minimum for the rows fetched. Run as root.
+# KEEP_LAB=1 leaves the lab up afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lab=tests/lab/nclab
+ns=ncs-scan
+out=$(mktemp -d /tmp/netcensus-inv.XXXXXX)
+
+"$lab" install >/dev/null
+cargo build --release --locked -q
+bin=$PWD/target/release/netcensus
+"$lab" up tests/lab/configs/all-devices.toml 2>&1 | tail -1
+[ -n "${KEEP_LAB:-}" ] || trap '"$lab" down >/dev/null 2>&1 || true' EXIT
+"$lab" manifest --ips v2c --family 4 >"$out/v2c"
+
+echo
+echo "== netcensus scan 10.77.0.0/20 --profile full (inventory of all 87 devices)"
+/usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
+    ip netns exec $ns env NETCENSUS_V3_AUTH_KEY=auctoritas NETCENSUS_V3_PRIV_KEY=privatus \
+    "$bin" scan 10.77.0.0/20 -q --profile full --v3-user simulator --v3-auth-proto md5 \
+    --v3-priv-proto des -o "$out/full.json"
+tail -n 1 "$out/time"
+python3 - "$out/full.json" <<'PY'
+import json, math, sys
+d = json.load(open(sys.argv[1]))["devices"]
+st = [x["snmp_stats"] for x in d if x.get("snmp_stats")]
+pdus = sum(s["pdus_sent"] for s in st)
+vbs = sum(s["varbinds"] for s in st)
+ifs = sum(len(x["interfaces"] or []) for x in d)
+nbs = sum(len(x["neighbors"] or []) for x in d)
+# minimum for the interface rows alone: 14 columns, at most 60 varbinds a PDU
+minimum = sum(math.ceil(len(x["interfaces"] or []) * 14 / 60) for x in d)
+errs = [(x["ip"], x["errors"]) for x in d if x["errors"]]
+print("devices %d, interfaces %d, neighbours %d, PDUs %d (%d varbinds, %.1f a PDU)" % (len(d), ifs, nbs, pdus, vbs, vbs / max(pdus, 1)))
+print("interface-walk PDUs at the minimum: %d of the %d in all" % (minimum, pdus))
+print("errors:", errs)
+PY
+
+echo
+echo "== snmpbulkwalk ifTable + ifXTable of the 86 v2c devices, all at once (-Cr10 default, -t 5 -r 1)"
+start=$(date +%s.%N)
+while read -r ip; do
+    ( ip netns exec $ns snmpbulkwalk -v2c -c public -On -t 5 -r 1 "$ip" 1.3.6.1.2.1.2.2 >"$out/w-$ip.if" 2>/dev/null
+      ip netns exec $ns snmpbulkwalk -v2c -c public -On -t 5 -r 1 "$ip" 1.3.6.1.2.1.31.1.1 >"$out/w-$ip.ifx" 2>/dev/null ) &
+done <"$out/v2c"
+wait
+end=$(date +%s.%N)
+echo "$(awk "BEGIN{printf \"%.2f\", $end-$start}") s wall, $(cat "$out"/w-* | wc -l) varbinds"
+echo "raw outputs in $out"
