@@ -137,7 +137,8 @@ pub struct Facts {
     /// Enterprise subtrees (1.3.6.1.4.1.N) the agent implements, lowest
     /// first (at most a few).
     pub enterprises: Vec<u64>,
-    /// Subtrees named by profile rules that the agent implements.
+    /// Subtrees named by profile rules (and health metric columns) that
+    /// the agent implements.
     pub subtrees: Vec<String>,
     /// Values of objects named by profile rules.
     pub values: BTreeMap<String, String>,

@@ -657,7 +657,10 @@ impl Profiles {
 
     /// OIDs the rules ask about, for the collector.
     pub fn needs(&self) -> crate::collect::Needs {
-        let mut n = crate::collect::Needs::default();
+        let mut n = crate::collect::Needs {
+            agent_enterprises: self.agent_enterprises.clone(),
+            ..crate::collect::Needs::default()
+        };
         for r in &self.rules {
             for c in &r.when {
                 match c {

@@ -6,6 +6,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
 use crate::classify::{classify, Evidence};
 use crate::collect::health::{self, Readings};
 use crate::collect::walk::WalkOptions;
@@ -17,7 +20,7 @@ use crate::model::{
 };
 use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
-use crate::probe::snmp::{self, SessionOptions};
+use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
 use crate::profile::{HealthMetric, Profiles, Thresholds};
@@ -112,98 +115,118 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let snmp_on = (!settings.communities.is_empty() || !settings.usm.is_empty())
         && settings.snmp_sweep != SnmpSweep::Off;
 
-    // 1. sweep: ICMP (+ SNMP) to every address
-    let sw = sweep::sweep(
-        &settings.targets,
-        &SweepOptions {
-            rate: settings.rate,
-            timeout: settings.timeout,
-            retries: settings.retries,
-            icmp: settings.icmp,
-            communities: if snmp_max_block > 0 {
-                settings.communities.clone()
-            } else {
-                Vec::new()
+    // The SNMP phase runs beside everything else: complete answers of the
+    // sweep start it while the sweep is still going, the rest follow.
+    let (ans_tx, ans_rx) = mpsc::unbounded_channel::<(IpAddr, SweepAnswer)>();
+    let (job_tx, job_rx) = mpsc::unbounded_channel::<(IpAddr, SnmpJob)>();
+    let early = receiver_stream(ans_rx).map(|(ip, a)| (ip, SnmpJob::Known(a.rank, a.system)));
+    let snmp_jobs = futures::stream::select(early, receiver_stream(job_rx));
+    let front = async {
+        // 1. sweep: ICMP (+ SNMP) to every address
+        let sw = sweep::sweep(
+            &settings.targets,
+            &SweepOptions {
+                rate: settings.rate,
+                timeout: settings.timeout,
+                retries: settings.retries,
+                icmp: settings.icmp,
+                communities: if snmp_max_block > 0 {
+                    settings.communities.clone()
+                } else {
+                    Vec::new()
+                },
+                snmp_max_block,
+                answers: snmp_on.then_some(ans_tx),
+                ident,
+                req_id,
             },
-            snmp_max_block,
-            ident,
-            req_id,
-        },
-        events,
-        cancel,
-    )
-    .await?;
-    let mut packets = sw.packets_sent;
-
-    // 2. TCP connect probes for the addresses still silent
-    let mut tcp_found = HashMap::new();
-    if !settings.tcp_ports.is_empty() && !cancel.is_cancelled() {
-        let silent = |ip: &IpAddr| !sw.icmp_alive.contains(ip) && !sw.snmp.contains_key(ip);
-        let total = settings.targets.iter().filter(silent).count() as u64;
-        tcp_found = tcp::sweep(
-            settings.targets.iter().filter(silent),
-            total,
-            &settings.tcp_ports,
-            settings.timeout.max(Duration::from_millis(200)),
-            settings.rate,
             events,
             cancel,
         )
-        .await;
-        packets += total * settings.tcp_ports.len() as u64;
-    }
+        .await?;
+        let mut packets = sw.packets_sent;
 
-    let found: BTreeSet<IpAddr> = sw
-        .icmp_alive
-        .iter()
-        .chain(sw.snmp.keys())
-        .chain(tcp_found.keys())
-        .copied()
-        .collect();
-
-    // 3. SNMP: identity where the sweep did not (fully) get it, then the
-    //    classification facts; when the sweep sent GETs to an address,
-    //    every credential already had its chances there
-    let swept = |ip: &IpAddr| {
-        settings
-            .targets
-            .block_len(*ip)
-            .is_some_and(|n| n <= snmp_max_block)
-    };
-    let mut jobs: Vec<(IpAddr, SnmpJob)> = Vec::new();
-    if snmp_on && !cancel.is_cancelled() {
-        let mut answers = sw.snmp;
-        for &ip in &found {
-            let job = match answers.remove(&ip) {
-                Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
-                Some(a) => SnmpJob::Identify(Some(a.rank), false),
-                // the sweep tried every community: only SNMPv3 is left
-                None if swept(&ip) && settings.usm.is_empty() => continue,
-                None => SnmpJob::Identify(None, swept(&ip)),
-            };
-            jobs.push((ip, job));
+        // 2. TCP connect probes for the addresses still silent
+        let mut tcp_found = HashMap::new();
+        if !settings.tcp_ports.is_empty() && !cancel.is_cancelled() {
+            let silent = |ip: &IpAddr| !sw.icmp_alive.contains(ip) && !sw.snmp.contains_key(ip);
+            let total = settings.targets.iter().filter(silent).count() as u64;
+            tcp_found = tcp::sweep(
+                settings.targets.iter().filter(silent),
+                total,
+                &settings.tcp_ports,
+                settings.timeout.max(Duration::from_millis(200)),
+                settings.rate,
+                events,
+                cancel,
+            )
+            .await;
+            packets += total * settings.tcp_ports.len() as u64;
         }
-    }
 
-    // 4. RTT and loss of every found host, while the SNMP exchanges run
-    let hosts: Vec<IpAddr> = if settings.icmp && settings.count > 0 && !cancel.is_cancelled() {
-        found.iter().copied().collect()
-    } else {
-        Vec::new()
+        let found: BTreeSet<IpAddr> = sw
+            .icmp_alive
+            .iter()
+            .chain(sw.snmp.keys())
+            .chain(tcp_found.keys())
+            .copied()
+            .collect();
+
+        // 3. SNMP: identity where the sweep did not (fully) get it, then the
+        //    classification facts; when the sweep sent GETs to an address,
+        //    every credential already had its chances there
+        let swept = |ip: &IpAddr| {
+            settings
+                .targets
+                .block_len(*ip)
+                .is_some_and(|n| n <= snmp_max_block)
+        };
+        let mut jobs = 0usize;
+        if snmp_on && !cancel.is_cancelled() {
+            jobs = sw.dispatched.len();
+            for &ip in &found {
+                if sw.dispatched.contains(&ip) {
+                    continue; // already on its way since the sweep saw it
+                }
+                let job = match sw.snmp.get(&ip).cloned() {
+                    Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
+                    Some(a) => SnmpJob::Identify(Some(a.rank), false),
+                    // the sweep tried every community: only SNMPv3 is left
+                    None if swept(&ip) && settings.usm.is_empty() => continue,
+                    None => SnmpJob::Identify(None, swept(&ip)),
+                };
+                let _ = job_tx.send((ip, job));
+                jobs += 1;
+            }
+        }
+        drop(job_tx);
+        events.emit(Event::Started {
+            phase: Phase::Snmp,
+            total: jobs as u64,
+        });
+
+        // 4. RTT and loss of every found host, while the SNMP exchanges run
+        let hosts: Vec<IpAddr> = if settings.icmp && settings.count > 0 && !cancel.is_cancelled() {
+            found.iter().copied().collect()
+        } else {
+            Vec::new()
+        };
+        let echo_opts = EchoOptions {
+            count: settings.count,
+            interval: settings.interval,
+            timeout: settings.timeout,
+            rate: settings.rate,
+            ident: ident.wrapping_add(1),
+        };
+        let icmp_stats = icmp::measure(&hosts, echo_opts, events, cancel).await?;
+        packets += hosts.len() as u64 * u64::from(settings.count);
+        Ok::<_, Error>((sw, tcp_found, found, icmp_stats, packets))
     };
-    let echo_opts = EchoOptions {
-        count: settings.count,
-        interval: settings.interval,
-        timeout: settings.timeout,
-        rate: settings.rate,
-        ident: ident.wrapping_add(1),
-    };
-    let (mut snmp_done, echoes) = tokio::join!(
-        snmp_phase(jobs, settings, req_id, events, cancel),
-        icmp::measure(&hosts, echo_opts, events, cancel)
+    let (mut snmp_done, front) = tokio::join!(
+        snmp_phase(snmp_jobs, settings, req_id, events, cancel),
+        front
     );
-    let mut icmp_stats = echoes?;
-    packets += hosts.len() as u64 * u64::from(settings.count);
+    let (sw, tcp_found, found, mut icmp_stats, packets) = front?;
 
     // 5. classification and the model, sorted by IP
     let devices: Vec<Device> = found
@@ -293,6 +316,13 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         stats,
         devices,
     })
+}
+
+/// A channel's receiving end as a stream.
+fn receiver_stream<T>(rx: mpsc::UnboundedReceiver<T>) -> impl futures::Stream<Item = T> + Unpin {
+    Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|x| (x, rx))
+    }))
 }
 
 /// What the SNMP phase does for one host.
@@ -392,7 +422,8 @@ async fn collect_more(
         deadline,
     };
     if let Some(needs) = &what.needs {
-        match collect::gather(agent, needs).await {
+        let oid = done.snmp.as_ref().and_then(|s| s.sys_object_id.as_deref());
+        match collect::gather(agent, needs, oid).await {
             Ok(facts) => done.facts = Some(facts),
             Err(e) => done.errors.push(format!("classification facts: {e}")),
         }
@@ -417,7 +448,8 @@ async fn collect_more(
         done.neighbors = Some(n);
     }
     if !what.health.is_empty() {
-        let (r, stopped) = health::read(agent, &what.health, &wo).await;
+        let present = done.facts.as_ref().map(|f| f.subtrees.as_slice());
+        let (r, stopped) = health::read(agent, &what.health, present, &wo).await;
         if let Some(why) = stopped {
             done.errors.push(format!("health: {why}"));
         }
@@ -428,23 +460,23 @@ async fn collect_more(
 /// The SNMP phase over many hosts at once (each host's exchange is
 /// sequential: credentials in order, then the facts).
 async fn snmp_phase(
-    jobs: Vec<(IpAddr, SnmpJob)>,
+    jobs: impl futures::Stream<Item = (IpAddr, SnmpJob)> + Unpin,
     settings: &Settings,
     req_id: i32,
     events: &Events,
     cancel: &Cancel,
 ) -> HashMap<IpAddr, SnmpDone> {
     let mut out = HashMap::new();
-    if jobs.is_empty() {
-        return out;
-    }
-    events.emit(Event::Started {
-        phase: Phase::Snmp,
-        total: jobs.len() as u64,
-    });
     let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
     let what = Arc::new(Collect {
-        needs: settings.classify.then(|| settings.profiles.needs()),
+        needs: settings.classify.then(|| {
+            let mut n = settings.profiles.needs();
+            if settings.health {
+                n.subtrees
+                    .extend(health::columns(&settings.profiles.health));
+            }
+            n
+        }),
         interfaces: settings.interfaces,
         neighbors: settings.neighbors,
         health: if settings.health {
@@ -459,7 +491,7 @@ async fn snmp_phase(
         retries: settings.snmp_retries,
     };
     crate::probe::for_each_bounded(
-        jobs.into_iter().zip(0i32..),
+        jobs.zip(futures::stream::iter(0i32..)),
         settings.snmp_concurrency,
         settings.rate,
         cancel,

@@ -17,7 +17,7 @@ pub struct Readings {
 }
 
 /// Every column the metrics name, once.
-fn columns(metrics: &[HealthMetric]) -> Vec<Vec<u64>> {
+pub fn columns(metrics: &[HealthMetric]) -> Vec<Vec<u64>> {
     let mut set = BTreeSet::new();
     for m in metrics {
         set.insert(m.value.clone());
@@ -83,13 +83,33 @@ pub fn compute(m: &HealthMetric, cols: &[Vec<u64>], rows: &Rows) -> Option<f64> 
 }
 
 /// Read the health metrics in one walk.
+/// `present`: the columns the agent is known to have (from the facts'
+/// presence probe), else `None` and every column is walked.
 pub async fn read(
     agent: &mut Agent,
     metrics: &[HealthMetric],
+    present: Option<&[String]>,
     opts: &WalkOptions,
 ) -> (Readings, Option<String>) {
     let cols = columns(metrics);
-    let w = walk(agent, &cols, opts).await;
+    let wanted: Vec<Vec<u64>> = cols
+        .iter()
+        .filter(|c| present.is_none_or(|p| p.contains(&oid_string(c))))
+        .cloned()
+        .collect();
+    let mut w = walk(agent, &wanted, opts).await;
+    // back to the indices of `cols`
+    w.rows = w
+        .rows
+        .into_iter()
+        .map(|(index, row)| {
+            let row = row
+                .into_iter()
+                .filter_map(|(i, v)| Some((cols.iter().position(|c| Some(c) == wanted.get(i))?, v)))
+                .collect();
+            (index, row)
+        })
+        .collect();
     let mut r = Readings::default();
     for m in metrics {
         let slot = match m.kind {

@@ -10,7 +10,7 @@ pub mod health;
 pub mod inventory;
 pub mod walk;
 
-use crate::probe::agent::{oid_string, Agent, AgentError, Val, VarBind};
+use crate::probe::agent::{oid_string, parse_oid, Agent, AgentError, Val, VarBind};
 
 const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
 const IP_FORWARDING: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 1, 0];
@@ -60,8 +60,12 @@ const NEXT_BATCH: usize = 40;
 pub struct Needs {
     /// Scalars whose values rules compare.
     pub scalars: BTreeSet<Vec<u64>>,
-    /// Subtrees whose presence rules test.
+    /// Subtrees whose presence rules test (and health metric columns, so
+    /// that only the columns an agent has are walked).
     pub subtrees: BTreeSet<Vec<u64>>,
+    /// Agent-software enterprise numbers: a sysObjectID under one of them
+    /// names no maker, so the enterprise subtrees are listed instead.
+    pub agent_enterprises: BTreeSet<u64>,
 }
 
 /// LLDP capability names from the BITS octets.
@@ -89,7 +93,11 @@ pub(crate) fn text(v: Option<&Val>) -> Option<String> {
 }
 
 /// Ask `agent` for everything classification needs.
-pub async fn gather(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> {
+pub async fn gather(
+    agent: &mut Agent,
+    needs: &Needs,
+    sys_object_id: Option<&str>,
+) -> Result<Facts, AgentError> {
     let mut facts = Facts::default();
 
     // 1. scalars
@@ -138,9 +146,15 @@ pub async fn gather(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentErro
             }
         }
     }
-    // the enterprise subtrees implemented: hop from one to past the next
+    // the enterprise subtrees implemented, when sysObjectID names no maker
+    // (absent, malformed, or agent software's): hop from one to past the next
+    let maker = sys_object_id
+        .and_then(parse_oid)
+        .filter(|o| o.starts_with(ENTERPRISES))
+        .and_then(|o| o.get(ENTERPRISES.len()).copied())
+        .filter(|pen| *pen != 0 && !needs.agent_enterprises.contains(pen));
     let mut cursor = ENTERPRISES.to_vec();
-    while facts.enterprises.len() < MAX_ENTERPRISES {
+    while maker.is_none() && facts.enterprises.len() < MAX_ENTERPRISES {
         let got = agent.next_each(std::slice::from_ref(&cursor)).await?;
         let Some((oid, val)) = got.first() else { break };
         let pen = match oid.get(ENTERPRISES.len()) {

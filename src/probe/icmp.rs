@@ -161,10 +161,10 @@ pub async fn measure(
         total: hosts.len() as u64,
     });
     super::for_each_bounded(
-        hosts.iter().filter_map(|&ip| {
+        futures::stream::iter(hosts.iter().filter_map(|&ip| {
             let client = if ip.is_ipv4() { c4.clone() } else { c6.clone() };
             client.map(|c| (ip, c))
-        }),
+        })),
         ECHO_CONCURRENCY,
         opts.rate,
         cancel,

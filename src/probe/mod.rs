@@ -15,11 +15,12 @@ use tokio::time::Instant;
 
 use crate::event::Cancel;
 
-/// Run `work` on every item, at most `limit` at once and started at most
+/// Run `work` on every item of a stream (items may still be arriving while
+/// earlier ones run), at most `limit` at once and started at most
 /// `rate` per second, handing each result to `done` as it comes in. Stops
 /// starting new work once cancelled; work already started finishes.
 pub async fn for_each_bounded<T, R, Fut>(
-    items: impl IntoIterator<Item = T>,
+    mut items: impl futures::Stream<Item = T> + Unpin,
     limit: usize,
     rate: u32,
     cancel: &Cancel,
@@ -32,7 +33,7 @@ pub async fn for_each_bounded<T, R, Fut>(
     let permits = Arc::new(Semaphore::new(limit.max(1)));
     let mut pacer = Pacer::new(rate);
     let mut tasks = tokio::task::JoinSet::new();
-    for item in items {
+    while let Some(item) = futures::StreamExt::next(&mut items).await {
         if cancel.is_cancelled() {
             break;
         }

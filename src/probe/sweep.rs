@@ -41,6 +41,9 @@ pub struct SweepOptions {
     pub communities: Vec<String>,
     /// Only addresses of target blocks up to this size get SNMP GETs.
     pub snmp_max_block: u128,
+    /// Complete SNMP answers are sent here as they arrive, so that the
+    /// next stage can start on them while the sweep goes on.
+    pub answers: Option<mpsc::UnboundedSender<(IpAddr, SweepAnswer)>>,
     /// Marks our ICMP echoes and SNMP requests of this run.
     pub ident: u16,
     pub req_id: i32,
@@ -55,6 +58,8 @@ pub struct SweepResult {
     pub packets_sent: u64,
     /// Sends the kernel refused (no route, no buffer): counted, not fatal.
     pub send_errors: u64,
+    /// Addresses whose complete answer went to `SweepOptions::answers`.
+    pub dispatched: HashSet<IpAddr>,
 }
 
 enum Reply {
@@ -154,6 +159,7 @@ async fn open_sockets(
 /// Mutable state of a running sweep.
 struct State<'a> {
     targets: &'a TargetSet,
+    answers: Option<&'a mpsc::UnboundedSender<(IpAddr, SweepAnswer)>>,
     out: SweepResult,
     rx: mpsc::UnboundedReceiver<Reply>,
     events: &'a Events,
@@ -171,15 +177,21 @@ impl State<'_> {
                 if !self.targets.contains(ip) {
                     return;
                 }
-                match self.out.snmp.get(&ip) {
-                    Some(have) if have.rank <= answer.rank => {}
-                    Some(_) => {
-                        self.out.snmp.insert(ip, answer);
+                let first = match self.out.snmp.get(&ip) {
+                    Some(have) if have.rank <= answer.rank => return,
+                    Some(_) => false,
+                    None => true,
+                };
+                if answer.complete && !self.out.dispatched.contains(&ip) {
+                    if let Some(tx) = self.answers {
+                        if tx.send((ip, answer.clone())).is_ok() {
+                            self.out.dispatched.insert(ip);
+                        }
                     }
-                    None => {
-                        self.out.snmp.insert(ip, answer);
-                        self.events.emit(Event::Found { ip, by: "snmp" });
-                    }
+                }
+                self.out.snmp.insert(ip, answer);
+                if first {
+                    self.events.emit(Event::Found { ip, by: "snmp" });
                 }
             }
         }
@@ -232,6 +244,7 @@ pub async fn sweep(
     drop(tx);
     let mut st = State {
         targets,
+        answers: opts.answers.as_ref(),
         out: SweepResult::default(),
         rx,
         events,

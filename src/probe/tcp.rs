@@ -49,7 +49,7 @@ pub async fn sweep(
     });
     let ports: Arc<[u16]> = ports.into();
     super::for_each_bounded(
-        hosts,
+        futures::stream::iter(hosts),
         TCP_CONCURRENCY,
         rate,
         cancel,
