@@ -901,8 +901,7 @@ pub struct ScanProfile {
     pub retries: u32,
     pub count: u32,
     pub interval: Duration,
-    /// `auto`, `all`, `alive` or `off`.
-    pub snmp_sweep: String,
+    pub snmp_sweep: SnmpSweep,
     pub snmp_timeout: Duration,
     pub snmp_retries: u32,
     pub snmp_concurrency: usize,
@@ -913,6 +912,44 @@ pub struct ScanProfile {
     pub neighbors: bool,
     pub health: bool,
     pub thresholds: Thresholds,
+}
+
+/// Which addresses get an SNMP GET during the sweep (before anything is
+/// known about them). Found hosts the sweep did not cover get one afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnmpSweep {
+    /// Every address of contiguous target blocks of at most 65,536
+    /// addresses (a /16); larger blocks: `Alive`.
+    Auto,
+    /// Every address: finds agents that drop ICMP (most firewalls).
+    All,
+    /// Only hosts found alive by ICMP or TCP.
+    Alive,
+    /// No SNMP at all.
+    Off,
+}
+
+impl SnmpSweep {
+    /// The mode of a profile's `snmp.sweep`.
+    pub fn parse(s: &str) -> Option<SnmpSweep> {
+        Some(match s {
+            "auto" => SnmpSweep::Auto,
+            "all" => SnmpSweep::All,
+            "alive" => SnmpSweep::Alive,
+            "off" => SnmpSweep::Off,
+            _ => return None,
+        })
+    }
+
+    /// The mode's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SnmpSweep::Auto => "auto",
+            SnmpSweep::All => "all",
+            SnmpSweep::Alive => "alive",
+            SnmpSweep::Off => "off",
+        }
+    }
 }
 
 /// SNMP sweep modes a profile may name.
@@ -1012,19 +1049,18 @@ impl ScanProfile {
             v.or(b).ok_or_else(|| missing(&ctx, field))
         };
         let snmp_sweep = match &n.sweep {
-            Some(m) if SNMP_SWEEP_MODES.contains(&m.get_ref().as_str()) => m.get_ref().clone(),
-            Some(m) => {
-                return Err(ctx.err(
+            Some(m) => SnmpSweep::parse(m.get_ref()).ok_or_else(|| {
+                ctx.err(
                     m.span(),
                     format!(
                         "snmp.sweep: unknown mode '{}' (one of: {})",
                         m.get_ref(),
                         SNMP_SWEEP_MODES.join(", ")
                     ),
-                ))
-            }
+                )
+            })?,
             None => base
-                .map(|b| b.snmp_sweep.clone())
+                .map(|b| b.snmp_sweep)
                 .ok_or_else(|| missing(&ctx, "snmp.sweep"))?,
         };
         let wrap = |v: Option<u32>| v.map(|v| Spanned::new(0..0, v));

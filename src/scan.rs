@@ -23,56 +23,24 @@ use crate::probe::icmp::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
-use crate::profile::{HealthMetric, Profiles, Thresholds};
+use crate::profile::{HealthMetric, Profiles, ScanProfile, SnmpSweep};
 use crate::targets::TargetSet;
-
-/// Which addresses get an SNMP GET during the sweep (before anything is
-/// known about them). Found hosts the sweep did not cover get one afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnmpSweep {
-    /// Every address of contiguous target blocks of at most
-    /// [`SNMP_SWEEP_AUTO_MAX`] addresses (a /16); larger blocks: `Alive`.
-    Auto,
-    /// Every address: finds agents that drop ICMP (most firewalls).
-    All,
-    /// Only hosts found alive by ICMP or TCP.
-    Alive,
-    /// No SNMP at all.
-    Off,
-}
 
 /// Largest contiguous block that `SnmpSweep::Auto` sweeps with SNMP: a /16.
 pub const SNMP_SWEEP_AUTO_MAX: u128 = 65_536;
 
-/// Everything a scan needs, validated.
+/// Everything a scan needs, validated: the targets, the credentials, and
+/// the scan profile with the command line's overrides applied.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub targets: TargetSet,
-    pub rate: u32,
-    pub timeout: Duration,
-    pub retries: u32,
     pub icmp: bool,
-    pub count: u32,
-    pub interval: Duration,
     pub tcp_ports: Vec<u16>,
     pub communities: Vec<String>,
     /// SNMPv3 users, tried after the communities.
     pub usm: Vec<Usm>,
-    pub snmp_sweep: SnmpSweep,
-    pub snmp_timeout: Duration,
-    pub snmp_retries: u32,
-    pub snmp_concurrency: usize,
-    /// Most time one device's fact collection may take.
-    pub snmp_budget: Duration,
-    /// Collect classification facts (beyond the system group).
-    pub classify: bool,
-    /// Walk interfaces, neighbours; read health metrics and judge health.
-    pub interfaces: bool,
-    pub neighbors: bool,
-    pub health: bool,
-    pub thresholds: Thresholds,
+    pub scan: ScanProfile,
     pub profiles: Arc<Profiles>,
-    pub profile: String,
 }
 
 impl Settings {
@@ -82,7 +50,7 @@ impl Settings {
         if self.communities.is_empty() {
             return 0;
         }
-        match self.snmp_sweep {
+        match self.scan.snmp_sweep {
             SnmpSweep::All => u128::MAX,
             SnmpSweep::Auto => SNMP_SWEEP_AUTO_MAX,
             SnmpSweep::Alive | SnmpSweep::Off => 0,
@@ -113,7 +81,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let (ident, req_id) = run_tags();
     let snmp_max_block = settings.snmp_sweep_max_block();
     let snmp_on = (!settings.communities.is_empty() || !settings.usm.is_empty())
-        && settings.snmp_sweep != SnmpSweep::Off;
+        && settings.scan.snmp_sweep != SnmpSweep::Off;
 
     // The SNMP phase runs beside everything else: complete answers of the
     // sweep start it while the sweep is still going, the rest follow.
@@ -126,9 +94,9 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         let sw = sweep::sweep(
             &settings.targets,
             &SweepOptions {
-                rate: settings.rate,
-                timeout: settings.timeout,
-                retries: settings.retries,
+                rate: settings.scan.rate,
+                timeout: settings.scan.timeout,
+                retries: settings.scan.retries,
                 icmp: settings.icmp,
                 communities: if snmp_max_block > 0 {
                     settings.communities.clone()
@@ -155,8 +123,8 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 settings.targets.iter().filter(silent),
                 total,
                 &settings.tcp_ports,
-                settings.timeout.max(Duration::from_millis(200)),
-                settings.rate,
+                settings.scan.timeout.max(Duration::from_millis(200)),
+                settings.scan.rate,
                 events,
                 cancel,
             )
@@ -206,20 +174,21 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         });
 
         // 4. RTT and loss of every found host, while the SNMP exchanges run
-        let hosts: Vec<IpAddr> = if settings.icmp && settings.count > 0 && !cancel.is_cancelled() {
-            found.iter().copied().collect()
-        } else {
-            Vec::new()
-        };
+        let hosts: Vec<IpAddr> =
+            if settings.icmp && settings.scan.count > 0 && !cancel.is_cancelled() {
+                found.iter().copied().collect()
+            } else {
+                Vec::new()
+            };
         let echo_opts = EchoOptions {
-            count: settings.count,
-            interval: settings.interval,
-            timeout: settings.timeout,
-            rate: settings.rate,
+            count: settings.scan.count,
+            interval: settings.scan.interval,
+            timeout: settings.scan.timeout,
+            rate: settings.scan.rate,
             ident: ident.wrapping_add(1),
         };
         let icmp_stats = icmp::measure(&hosts, echo_opts, events, cancel).await?;
-        packets += hosts.len() as u64 * u64::from(settings.count);
+        packets += hosts.len() as u64 * u64::from(settings.scan.count);
         Ok::<_, Error>((sw, tcp_found, found, icmp_stats, packets))
     };
     let (mut snmp_done, front) = tokio::join!(
@@ -245,7 +214,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 by.push("tcp".to_string());
             }
             let icmp = icmp_stats.remove(ip);
-            let health = settings.health.then(|| {
+            let health = settings.scan.health.then(|| {
                 health::assess(
                     &health::Inputs {
                         icmp: icmp.as_ref(),
@@ -254,7 +223,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                         interfaces: done.interfaces.as_deref(),
                         readings: done.readings.as_ref(),
                     },
-                    &settings.thresholds,
+                    &settings.scan.thresholds,
                 )
             });
             let class = classify(
@@ -311,7 +280,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         duration_ms: clock.elapsed().as_millis() as u64,
         targets: settings.targets.specs.clone(),
         excluded: settings.targets.excluded.clone(),
-        profile: settings.profile.clone(),
+        profile: settings.scan.name.clone(),
         interrupted: cancel.is_cancelled(),
         stats,
         devices,
@@ -469,31 +438,31 @@ async fn snmp_phase(
     let mut out = HashMap::new();
     let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
     let what = Arc::new(Collect {
-        needs: settings.classify.then(|| {
+        needs: settings.scan.classify.then(|| {
             let mut n = settings.profiles.needs();
-            if settings.health {
+            if settings.scan.health {
                 n.subtrees
                     .extend(health::columns(&settings.profiles.health));
             }
             n
         }),
-        interfaces: settings.interfaces,
-        neighbors: settings.neighbors,
-        health: if settings.health {
+        interfaces: settings.scan.interfaces,
+        neighbors: settings.scan.neighbors,
+        health: if settings.scan.health {
             settings.profiles.health.clone()
         } else {
             Vec::new()
         },
-        budget: settings.snmp_budget,
+        budget: settings.scan.snmp_budget,
     });
     let opts = SessionOptions {
-        timeout: settings.snmp_timeout,
-        retries: settings.snmp_retries,
+        timeout: settings.scan.snmp_timeout,
+        retries: settings.scan.snmp_retries,
     };
     crate::probe::for_each_bounded(
         jobs.zip(futures::stream::iter(0i32..)),
-        settings.snmp_concurrency,
-        settings.rate,
+        settings.scan.snmp_concurrency,
+        settings.scan.rate,
         cancel,
         |((ip, job), i)| {
             let creds = creds.clone();

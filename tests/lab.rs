@@ -751,21 +751,14 @@ fn net_snmp_column(ip: &str, column: &str) -> Vec<(String, String)> {
             "-v2c",
             "-c",
             "public",
-            "-On",
-            "-Oq",
-            "-Ov",
-            "-t",
-            "3",
-            "-r",
-            "2",
         ])
-        .args([ip, column])
+        .args(["-On", "-Oq", "-t", "3", "-r", "2", ip, column])
         .output()
         .expect("snmpbulkwalk");
     // strings net-snmp prints as hex (not UTF-8) are decoded as the scanner does
-    let decode = |l: &str| -> String {
-        let l = l.trim().trim_matches('"');
-        let hex: Option<Vec<u8>> = l
+    let decode = |v: &str| -> String {
+        let v = v.trim().trim_matches('"');
+        let hex: Option<Vec<u8>> = v
             .split_whitespace()
             .map(|t| {
                 (t.len() == 2)
@@ -774,46 +767,16 @@ fn net_snmp_column(ip: &str, column: &str) -> Vec<(String, String)> {
             })
             .collect();
         match hex {
-            Some(b) if !b.is_empty() && l.contains(' ') => String::from_utf8_lossy(&b).into_owned(),
-            _ => l.to_string(),
+            Some(b) if !b.is_empty() && v.contains(' ') => String::from_utf8_lossy(&b).into_owned(),
+            _ => v.to_string(),
         }
     };
-    let values: Vec<String> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(decode)
-        .collect();
-    let o = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            SCAN_NS,
-            "snmpbulkwalk",
-            "-v2c",
-            "-c",
-            "public",
-            "-On",
-            "-Oq",
-            "-t",
-            "3",
-            "-r",
-            "2",
-        ])
-        .args([ip, column])
-        .output()
-        .expect("snmpbulkwalk");
+    let prefix = format!(".{column}.");
     String::from_utf8_lossy(&o.stdout)
         .lines()
-        .zip(values)
-        .filter(|(l, _)| l.starts_with(&format!(".{column}.")))
-        .map(|(l, v)| {
-            (
-                l.split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .trim_start_matches(&format!(".{column}."))
-                    .to_string(),
-                v,
-            )
+        .filter_map(|l| {
+            let (oid, value) = l.split_once(' ').unwrap_or((l, ""));
+            Some((oid.strip_prefix(&prefix)?.to_string(), decode(value)))
         })
         .collect()
 }

@@ -67,7 +67,7 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
                     humantime::format_duration(sp.timeout),
                     sp.retries,
                     sp.count,
-                    sp.snmp_sweep,
+                    sp.snmp_sweep.name(),
                     sp.classify
                 ));
             }

@@ -7,9 +7,9 @@ use netcensus::error::{Error, EXIT_INTERRUPTED};
 use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
 use netcensus::probe::agent::{Usm, UsmAuth, UsmPriv};
-use netcensus::profile::{Profiles, ScanProfile};
+use netcensus::profile::{Profiles, ScanProfile, SnmpSweep};
 use netcensus::report::{self, Format};
-use netcensus::scan::{self, Settings, SnmpSweep};
+use netcensus::scan::{self, Settings};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
 
 use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat, V3AuthArg, V3PrivArg};
@@ -83,14 +83,31 @@ fn settings(
     excludes.extend(read_all(&a.exclude_file)?);
     let targets = TargetSet::build(&targets, &excludes, a.force)?;
     // flags > scan profile
-    let p = ScanProfile::load(&a.profile, profiles_dir)?;
-    let rate = a.rate.unwrap_or(p.rate);
-    if rate == 0 {
+    let mut p = ScanProfile::load(&a.profile, profiles_dir)?;
+    p.rate = a.rate.unwrap_or(p.rate);
+    p.timeout = a.timeout.unwrap_or(p.timeout);
+    p.retries = a.retries.unwrap_or(p.retries);
+    p.count = a.count.unwrap_or(p.count);
+    p.interval = a.interval.unwrap_or(p.interval);
+    p.snmp_timeout = a.snmp_timeout.unwrap_or(p.snmp_timeout);
+    p.snmp_retries = a.snmp_retries.unwrap_or(p.snmp_retries);
+    p.snmp_concurrency = a.snmp_concurrency.unwrap_or(p.snmp_concurrency);
+    p.snmp_budget = a.snmp_budget.unwrap_or(p.snmp_budget);
+    p.classify &= !a.no_classify;
+    p.interfaces |= a.inventory;
+    p.neighbors |= a.inventory;
+    if let Some(m) = a.snmp_sweep {
+        p.snmp_sweep = match m {
+            SnmpSweepArg::Auto => SnmpSweep::Auto,
+            SnmpSweepArg::All => SnmpSweep::All,
+            SnmpSweepArg::Alive => SnmpSweep::Alive,
+            SnmpSweepArg::Off => SnmpSweep::Off,
+        };
+    }
+    if p.rate == 0 {
         return Err(Error::Usage("--rate must be at least 1".into()));
     }
-    let timeout = a.timeout.unwrap_or(p.timeout);
-    let snmp_timeout = a.snmp_timeout.unwrap_or(p.snmp_timeout);
-    if timeout.is_zero() || snmp_timeout.is_zero() {
+    if p.timeout.is_zero() || p.snmp_timeout.is_zero() {
         return Err(Error::Usage("timeouts must be longer than 0".into()));
     }
     if a.communities.iter().any(|c| c.is_empty()) {
@@ -98,51 +115,23 @@ fn settings(
             "--community: an empty community is not allowed".into(),
         ));
     }
-    let snmp_sweep = match a.snmp_sweep {
-        Some(SnmpSweepArg::Auto) => SnmpSweep::Auto,
-        Some(SnmpSweepArg::All) => SnmpSweep::All,
-        Some(SnmpSweepArg::Alive) => SnmpSweep::Alive,
-        Some(SnmpSweepArg::Off) => SnmpSweep::Off,
-        None => match p.snmp_sweep.as_str() {
-            "all" => SnmpSweep::All,
-            "alive" => SnmpSweep::Alive,
-            "off" => SnmpSweep::Off,
-            _ => SnmpSweep::Auto,
-        },
-    };
     if a.no_icmp
         && a.tcp_ports.is_empty()
-        && matches!(snmp_sweep, SnmpSweep::Off | SnmpSweep::Alive)
+        && matches!(p.snmp_sweep, SnmpSweep::Off | SnmpSweep::Alive)
     {
         return Err(Error::Usage(
             "--no-icmp leaves nothing to find hosts with: add --tcp-ports or --snmp-sweep all"
                 .into(),
         ));
     }
-    let usm = usm(a)?;
     Ok(Settings {
         targets,
-        rate,
-        timeout,
-        retries: a.retries.unwrap_or(p.retries),
         icmp: !a.no_icmp,
-        count: a.count.unwrap_or(p.count),
-        interval: a.interval.unwrap_or(p.interval),
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
-        usm,
-        snmp_sweep,
-        snmp_timeout,
-        snmp_retries: a.snmp_retries.unwrap_or(p.snmp_retries),
-        snmp_concurrency: a.snmp_concurrency.unwrap_or(p.snmp_concurrency),
-        snmp_budget: a.snmp_budget.unwrap_or(p.snmp_budget),
-        classify: p.classify && !a.no_classify,
-        interfaces: p.interfaces || a.inventory,
-        neighbors: p.neighbors || a.inventory,
-        health: p.health,
-        thresholds: p.thresholds,
+        usm: usm(a)?,
+        scan: p,
         profiles: Arc::new(profiles),
-        profile: p.name,
     })
 }
 
