@@ -188,6 +188,8 @@ pub struct Profiles {
     pub rules: Vec<Rule>,
     /// Health metrics, in order of preference.
     pub health: Vec<HealthMetric>,
+    /// Walk overrides, in order of preference.
+    pub walk: Vec<WalkOverride>,
     /// The files loaded, in order.
     pub sources: Vec<String>,
 }
@@ -575,6 +577,7 @@ impl Profiles {
         p.add_vendors("profiles/vendors.toml", BUILTIN_VENDORS)?;
         p.add_rules("profiles/rules.toml", BUILTIN_RULES)?;
         p.add_health("profiles/health.toml", BUILTIN_HEALTH)?;
+        p.add_walk("profiles/walk.toml", BUILTIN_WALK)?;
         Ok(p)
     }
 
@@ -590,7 +593,7 @@ impl Profiles {
                     source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
                 });
             }
-            for name in ["vendors.toml", "rules.toml", "health.toml"] {
+            for name in ["vendors.toml", "rules.toml", "health.toml", "walk.toml"] {
                 let path = dir.join(name);
                 if !path.exists() {
                     continue;
@@ -603,7 +606,8 @@ impl Profiles {
                 match name {
                     "vendors.toml" => p.add_vendors(&file, &text)?,
                     "rules.toml" => p.add_rules(&file, &text)?,
-                    _ => p.add_health(&file, &text)?,
+                    "health.toml" => p.add_health(&file, &text)?,
+                    _ => p.add_walk(&file, &text)?,
                 }
             }
         }
@@ -795,6 +799,118 @@ impl Profiles {
         }
         self.sources.push(file.to_string());
         Ok(())
+    }
+}
+
+// ------------------------------------------------------------ walk overrides
+
+/// The built-in walk overrides, compiled in.
+pub const BUILTIN_WALK: &str = include_str!("../profiles/walk.toml");
+
+/// How to walk the tables of matching agents.
+#[derive(Debug, Clone)]
+pub struct WalkOverride {
+    pub id: String,
+    pub description: Option<String>,
+    pub sys_object_id: Vec<Vec<u64>>,
+    pub sys_descr: Option<Regex>,
+    pub max_repetitions: Option<u32>,
+    pub bulk: Option<bool>,
+}
+
+impl WalkOverride {
+    /// Whether the override applies to an agent with this system group.
+    pub fn applies(&self, sys_object_id: Option<&str>, sys_descr: Option<&str>) -> bool {
+        let oid_ok = self.sys_object_id.is_empty()
+            || sys_object_id
+                .and_then(parse_oid)
+                .is_some_and(|o| self.sys_object_id.iter().any(|p| o.starts_with(p)));
+        let descr_ok = self
+            .sys_descr
+            .as_ref()
+            .is_none_or(|re| sys_descr.is_some_and(|d| re.is_match(d)));
+        oid_ok && descr_ok
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWalk {
+    #[serde(default, rename = "override")]
+    overrides: Vec<Spanned<RawOverride>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOverride {
+    id: Spanned<String>,
+    description: Option<String>,
+    sys_object_id: S<OneOrMany>,
+    sys_descr: S<String>,
+    max_repetitions: S<u32>,
+    bulk: Option<bool>,
+}
+
+impl Profiles {
+    /// Add (or replace, by id) walk overrides from TOML text.
+    pub fn add_walk(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
+        let ctx = Ctx { file, text };
+        let raw: RawWalk = ctx.toml()?;
+        for o in raw.overrides {
+            let r = o.get_ref();
+            let id = r.id.get_ref().clone();
+            let sys_object_id = match &r.sys_object_id {
+                None => Vec::new(),
+                Some(v) => v
+                    .get_ref()
+                    .items()
+                    .into_iter()
+                    .map(|s| oid(&ctx, &id, "sys_object_id", s, v.span()))
+                    .collect::<Result<_, _>>()?,
+            };
+            let sys_descr = r
+                .sys_descr
+                .as_ref()
+                .map(|v| regex(&ctx, &id, "sys_descr", v))
+                .transpose()?;
+            if sys_object_id.is_empty() && sys_descr.is_none() {
+                return Err(ctx.err(
+                    r.id.span(),
+                    format!("override '{id}': has no condition (sys_object_id, sys_descr)"),
+                ));
+            }
+            let max_repetitions = match &r.max_repetitions {
+                Some(m) if *m.get_ref() == 0 => {
+                    return Err(ctx.err(
+                        m.span(),
+                        format!("override '{id}': max_repetitions: must be at least 1"),
+                    ))
+                }
+                m => m.as_ref().map(|m| *m.get_ref()),
+            };
+            self.walk.retain(|w| w.id != id);
+            self.walk.push(WalkOverride {
+                id,
+                description: r.description.clone(),
+                sys_object_id,
+                sys_descr,
+                max_repetitions,
+                bulk: r.bulk,
+            });
+        }
+        self.sources.push(file.to_string());
+        Ok(())
+    }
+
+    /// The first walk override for an agent with this system group.
+    pub fn walk_override(
+        &self,
+        sys_object_id: Option<&str>,
+        sys_descr: Option<&str>,
+    ) -> Option<&WalkOverride> {
+        self.walk
+            .iter()
+            .find(|w| w.applies(sys_object_id, sys_descr))
     }
 }
 
@@ -1219,6 +1335,41 @@ mod tests {
             .to_string();
         assert!(e.contains("m.toml:2") && e.contains("rat"), "{e}");
         assert!(ScanProfile::load("nonesuch", None).is_err());
+    }
+
+    #[test]
+    fn walk_overrides_match_and_validate() {
+        let p = Profiles::builtin().unwrap();
+        let w = p
+            .walk_override(
+                Some("1.3.6.1.4.1.11.2.3.7.11.19"),
+                Some("ProCurve J4899A, revision H.10.50"),
+            )
+            .unwrap();
+        assert_eq!(w.max_repetitions, Some(10));
+        assert!(p
+            .walk_override(Some("1.3.6.1.4.1.11.2.3.7.11.19"), Some("revision K.15.2"))
+            .is_none());
+        let mut q = Profiles::default();
+        let e = q
+            .add_walk("w.toml", "[[override]]\nid = \"x\"\nbulk = false\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("w.toml:2: override 'x': has no condition"),
+            "{e}"
+        );
+        let e = q
+            .add_walk(
+                "w.toml",
+                "[[override]]\nid = \"x\"\nsys_descr = \"a\"\nmax_repetitions = 0\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("w.toml:4: override 'x': max_repetitions"),
+            "{e}"
+        );
     }
 
     #[test]

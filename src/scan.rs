@@ -319,6 +319,7 @@ struct SnmpDone {
 #[derive(Debug, Clone)]
 struct Collect {
     needs: Option<Needs>,
+    profiles: Arc<Profiles>,
     interfaces: bool,
     neighbors: bool,
     health: Vec<HealthMetric>,
@@ -383,10 +384,15 @@ async fn collect_more(
     deadline: tokio::time::Instant,
     done: &mut SnmpDone,
 ) {
+    let s = done.snmp.as_ref();
+    let tuned = what.profiles.walk_override(
+        s.and_then(|s| s.sys_object_id.as_deref()),
+        s.and_then(|s| s.sys_descr.as_deref()),
+    );
     let wo = WalkOptions {
-        max_repetitions: 25,
+        max_repetitions: tuned.and_then(|t| t.max_repetitions).unwrap_or(25),
         max_varbinds: 60,
-        bulk: true,
+        bulk: tuned.and_then(|t| t.bulk).unwrap_or(true),
         row_cap: 20_000,
         deadline,
     };
@@ -446,6 +452,7 @@ async fn snmp_phase(
             }
             n
         }),
+        profiles: settings.profiles.clone(),
         interfaces: settings.scan.interfaces,
         neighbors: settings.scan.neighbors,
         health: if settings.scan.health {

@@ -946,3 +946,31 @@ fn a_device_is_cut_off_within_its_budget() {
     // what was read before the cut is kept, and the device is still classified
     assert_eq!(d["role"], "firewall");
 }
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn a_walk_override_turns_bulk_off_for_matching_firmware() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("walk.toml"),
+        "[[override]]\nid = \"no-bulk-c3750\"\nsys_object_id = \"1.3.6.1.4.1.9.1.516\"\nbulk = false\n",
+    )
+    .expect("walk.toml");
+    let profiles = dir.path().to_str().expect("utf-8 path");
+    let plain = ok_scan(&["10.77.2.1", "--inventory"]);
+    let tuned = ok_scan(&["10.77.2.1", "--inventory", "--profiles-dir", profiles]);
+    let a = device(&plain, "10.77.2.1").expect("switch");
+    let b = device(&tuned, "10.77.2.1").expect("switch");
+    assert_eq!(
+        a["interfaces"], b["interfaces"],
+        "same interfaces either way"
+    );
+    let pdus = |d: &Value| d["snmp_stats"]["pdus_sent"].as_u64().unwrap_or(0);
+    // GETNEXT reads one row per column and request: many more requests
+    assert!(
+        pdus(b) > 2 * pdus(a),
+        "GETNEXT {} vs GETBULK {} PDUs",
+        pdus(b),
+        pdus(a)
+    );
+}
