@@ -34,8 +34,8 @@ pdus = sum(s["pdus_sent"] for s in st)
 vbs = sum(s["varbinds"] for s in st)
 ifs = sum(len(x["interfaces"] or []) for x in d)
 nbs = sum(len(x["neighbors"] or []) for x in d)
-# minimum for the interface rows alone: 14 columns, at most 60 varbinds a PDU
-minimum = sum(math.ceil(len(x["interfaces"] or []) * 14 / 60) for x in d)
+# minimum for the interface rows alone: 12 walked columns, at most 60 varbinds a PDU
+minimum = sum(math.ceil(len(x["interfaces"] or []) * 12 / 60) for x in d)
 errs = [(x["ip"], x["errors"]) for x in d if x["errors"]]
 print("devices %d, interfaces %d, neighbours %d, PDUs %d (%d varbinds, %.1f a PDU)" % (len(d), ifs, nbs, pdus, vbs, vbs / max(pdus, 1)))
 print("interface-walk PDUs at the minimum: %d of the %d in all" % (minimum, pdus))

@@ -164,7 +164,6 @@ pub struct Interface {
     pub index: u64,
     /// ifName, else ifDescr.
     pub name: Option<String>,
-    pub descr: Option<String>,
     pub alias: Option<String>,
     /// IANAifType number (6 ethernetCsmacd, 24 softwareLoopback, ...).
     pub if_type: Option<i64>,

@@ -15,23 +15,30 @@ const LLDP_REM: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1];
 const LLDP_REM_MAN_ADDR: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 4, 2, 1, 3];
 const CDP_CACHE: &[u64] = &[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1];
 
-/// The (table, column) pairs of the interface walk, in walk order.
-const IF_COLUMNS: [(&[u64], u64); 14] = [
-    (IF_ENTRY, 2),   // ifDescr
-    (IF_ENTRY, 3),   // ifType
-    (IF_ENTRY, 5),   // ifSpeed
-    (IF_ENTRY, 6),   // ifPhysAddress
-    (IF_ENTRY, 7),   // ifAdminStatus
-    (IF_ENTRY, 8),   // ifOperStatus
-    (IF_ENTRY, 9),   // ifLastChange
-    (IF_ENTRY, 13),  // ifInDiscards
-    (IF_ENTRY, 14),  // ifInErrors
-    (IF_ENTRY, 19),  // ifOutDiscards
-    (IF_ENTRY, 20),  // ifOutErrors
-    (IFX_ENTRY, 1),  // ifName
-    (IFX_ENTRY, 15), // ifHighSpeed
-    (IFX_ENTRY, 18), // ifAlias
+/// The (table, column) pairs of the interface walk, in walk order. ifDescr
+/// and ifSpeed are not walked: they are read (GET) only for the rows that
+/// lack ifName or ifHighSpeed, which most agents have.
+const IF_COLUMNS: [(&[u64], u64); 12] = [
+    (IF_ENTRY, 3),   // 0 ifType
+    (IF_ENTRY, 6),   // 1 ifPhysAddress
+    (IF_ENTRY, 7),   // 2 ifAdminStatus
+    (IF_ENTRY, 8),   // 3 ifOperStatus
+    (IF_ENTRY, 9),   // 4 ifLastChange
+    (IF_ENTRY, 13),  // 5 ifInDiscards
+    (IF_ENTRY, 14),  // 6 ifInErrors
+    (IF_ENTRY, 19),  // 7 ifOutDiscards
+    (IF_ENTRY, 20),  // 8 ifOutErrors
+    (IFX_ENTRY, 1),  // 9 ifName
+    (IFX_ENTRY, 15), // 10 ifHighSpeed
+    (IFX_ENTRY, 18), // 11 ifAlias
 ];
+
+/// Where the fallback columns land in a row.
+const IF_DESCR: usize = 12;
+const IF_SPEED: usize = 13;
+
+/// OIDs asked in one fallback GET.
+const GET_BATCH: usize = 30;
 
 fn col(entry: &[u64], c: u64) -> Vec<u64> {
     let mut o = entry.to_vec();
@@ -64,40 +71,68 @@ fn status(v: Option<&Val>, up: i64) -> Option<bool> {
     v.and_then(Val::as_i64).map(|n| n == up)
 }
 
-/// Decode the interface walk.
+/// Decode the interface rows (walked columns plus the fallbacks).
 pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
     rows.iter()
         .filter_map(|(index, cols)| {
             let [i] = index.as_slice() else { return None };
             let get = |c: usize| cols.get(&c);
-            let descr = text(get(0));
-            let name = text(get(11)).or_else(|| descr.clone());
-            let speed = num(get(12))
+            let speed = num(get(10))
                 .filter(|s| *s > 0)
-                .or_else(|| num(get(2)).map(|b| b / 1_000_000));
+                .or_else(|| num(get(IF_SPEED)).map(|b| b / 1_000_000));
             Some(Interface {
                 index: *i,
-                name,
-                descr,
-                alias: text(get(13)),
-                if_type: get(1).and_then(Val::as_i64),
-                admin_up: status(get(4), 1),
-                oper_up: status(get(5), 1),
+                name: text(get(9)).or_else(|| text(get(IF_DESCR))),
+                alias: text(get(11)),
+                if_type: get(0).and_then(Val::as_i64),
+                admin_up: status(get(2), 1),
+                oper_up: status(get(3), 1),
                 speed_mbps: speed,
-                mac: mac(get(3)),
-                in_errors: num(get(8)),
-                out_errors: num(get(10)),
-                in_discards: num(get(7)),
-                out_discards: num(get(9)),
-                last_change_ticks: num(get(6)),
+                mac: mac(get(1)),
+                in_errors: num(get(6)),
+                out_errors: num(get(8)),
+                in_discards: num(get(5)),
+                out_discards: num(get(7)),
+                last_change_ticks: num(get(4)),
             })
         })
         .collect()
 }
 
-/// Walk the interfaces.
+/// Walk the interfaces, then GET ifDescr / ifSpeed where ifName /
+/// ifHighSpeed are missing.
 pub async fn interfaces(agent: &mut Agent, opts: &WalkOptions) -> (Vec<Interface>, Option<String>) {
-    let w = walk(agent, &columns(&IF_COLUMNS), opts).await;
+    let mut w = walk(agent, &columns(&IF_COLUMNS), opts).await;
+    let mut wanted: Vec<(Vec<u64>, usize, Vec<u64>)> = Vec::new();
+    for (index, row) in &w.rows {
+        if text(row.get(&9)).is_none() {
+            wanted.push((index.clone(), IF_DESCR, [IF_ENTRY, &[2], index].concat()));
+        }
+        if num(row.get(&10)).filter(|s| *s > 0).is_none() {
+            wanted.push((index.clone(), IF_SPEED, [IF_ENTRY, &[5], index].concat()));
+        }
+    }
+    for batch in wanted.chunks(GET_BATCH) {
+        if w.stopped.is_some() || tokio::time::Instant::now() >= opts.deadline {
+            w.stopped
+                .get_or_insert_with(|| "time budget exhausted".into());
+            break;
+        }
+        let oids: Vec<Vec<u64>> = batch.iter().map(|(_, _, o)| o.clone()).collect();
+        match agent.get(&oids).await {
+            Ok(vbs) => {
+                for (index, slot, oid) in batch {
+                    if let Some((_, v)) = vbs.iter().find(|(o, v)| o == oid && !v.is_exception()) {
+                        w.rows
+                            .entry(index.clone())
+                            .or_default()
+                            .insert(*slot, v.clone());
+                    }
+                }
+            }
+            Err(e) => w.stopped = Some(e.to_string()),
+        }
+    }
     (interfaces_from(&w.rows), w.stopped)
 }
 
