@@ -40,34 +40,27 @@ fn loss(d: &Device) -> String {
 /// Render the devices (one line each, fitting 100 columns) and a summary line.
 pub fn render(scan: &ScanFile) -> String {
     let ip_w = scan.devices.iter().map(|d| d.ip.len()).max().unwrap_or(2);
-    // IP, FOUND BY, RTT, LOSS, SNMP, NAME, then the description takes the rest
-    let fixed = ip_w + 13 + 7 + 5 + 4 + 20;
-    let descr_w = (usize::from(WIDTH)).saturating_sub(fixed + 7 * 2).max(12);
+    // IP, ROLE, VENDOR, MODEL, RTT, LOSS, HEALTH; the name takes the rest
+    let fixed = ip_w + 12 + 12 + 16 + 6 + 4 + 7;
+    let name_w = usize::from(WIDTH).saturating_sub(fixed + 8 * 2).max(10);
     let mut t = Table::new();
     t.load_preset(NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header([
-            "IP",
-            "FOUND BY",
-            "RTT ms",
-            "LOSS",
-            "SNMP",
-            "NAME",
-            "DESCRIPTION",
+            "IP", "ROLE", "VENDOR", "MODEL", "NAME", "RTT ms", "LOSS", "HEALTH",
         ]);
     for d in &scan.devices {
-        let s = d.snmp.as_ref();
+        let opt = |v: Option<&str>, w: usize| cell(v.unwrap_or("-"), w);
+        let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
         t.add_row([
             d.ip.clone(),
-            d.found_by.join(","),
+            opt(d.role.as_deref(), 12),
+            opt(d.vendor.as_deref(), 12),
+            opt(d.model.as_deref(), 16),
+            opt(name, name_w),
             rtt(d),
             loss(d),
-            s.map_or("-".into(), |s| s.version.clone()),
-            cell(s.and_then(|s| s.sys_name.as_deref()).unwrap_or("-"), 20),
-            cell(
-                s.and_then(|s| s.sys_descr.as_deref()).unwrap_or("-"),
-                descr_w,
-            ),
+            opt(d.health.as_ref().map(|h| h.status.as_str()), 7),
         ]);
     }
     let st = &scan.stats;
@@ -76,6 +69,13 @@ pub fn render(scan: &ScanFile) -> String {
     } else {
         format!("{t}\n")
     };
+    let mut roles: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for d in &scan.devices {
+        *roles
+            .entry(d.role.as_deref().unwrap_or("unknown"))
+            .or_default() += 1;
+    }
+    let by_role: Vec<String> = roles.iter().map(|(r, n)| format!("{n} {r}")).collect();
     out.push_str(&format!(
         "{} addresses swept, {} devices: {} answer ping, {} answer SNMP, {} answer TCP; {:.1} s{}\n",
         st.addresses,
@@ -86,6 +86,9 @@ pub fn render(scan: &ScanFile) -> String {
         scan.duration_ms as f64 / 1000.0,
         if scan.interrupted { " (INTERRUPTED: partial results)" } else { "" },
     ));
+    if !by_role.is_empty() {
+        out.push_str(&format!("by role: {}\n", by_role.join(", ")));
+    }
     out
 }
 
