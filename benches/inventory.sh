@@ -34,11 +34,18 @@ pdus = sum(s["pdus_sent"] for s in st)
 vbs = sum(s["varbinds"] for s in st)
 ifs = sum(len(x["interfaces"] or []) for x in d)
 nbs = sum(len(x["neighbors"] or []) for x in d)
-# minimum for the interface rows alone: 12 walked columns, at most 60 varbinds a PDU
-minimum = sum(math.ceil(len(x["interfaces"] or []) * 12 / 60) for x in d)
+# the interface walk against its minimum: every value of the rows read, plus
+# one row past the end (a walk must see it to know the table ended), at 60
+# varbinds a PDU
+walks = [x["snmp_stats"]["interface_walk"] for x in d if (x.get("snmp_stats") or {}).get("interface_walk")]
+walks = [w for w in walks if w["rows"]]
+mins = [math.ceil((w["rows"] + 1) * w["columns"] / 60) for w in walks]
+sent = [w["pdus_sent"] for w in walks]
+over = sum(1 for s, m in zip(sent, mins) if s > 1.2 * m)
 errs = [(x["ip"], x["errors"]) for x in d if x["errors"]]
 print("devices %d, interfaces %d, neighbours %d, PDUs %d (%d varbinds, %.1f a PDU)" % (len(d), ifs, nbs, pdus, vbs, vbs / max(pdus, 1)))
-print("interface-walk PDUs at the minimum: %d of the %d in all" % (minimum, pdus))
+print("interface walks: %d PDUs for a minimum of %d (%.2fx); devices above 1.2x: %d of %d"
+      % (sum(sent), sum(mins), sum(sent) / max(sum(mins), 1), over, len(walks)))
 print("errors:", errs)
 PY
 

@@ -202,6 +202,17 @@ pub struct SnmpStats {
     pub pdus_received: u64,
     pub varbinds: u64,
     pub duration_ms: u64,
+    /// The interface walk alone: requests sent for the rows and columns it
+    /// read (its efficiency against the minimum PDUs for those values).
+    pub interface_walk: Option<WalkStats>,
+}
+
+/// What one table walk cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WalkStats {
+    pub pdus_sent: u64,
+    pub rows: u64,
+    pub columns: u64,
 }
 
 /// Health summary (filled by the inventory issue).

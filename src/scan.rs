@@ -16,7 +16,8 @@ use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
 use crate::model::{
-    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, SCAN_SCHEMA,
+    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, WalkStats,
+    SCAN_SCHEMA,
 };
 use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
@@ -313,6 +314,7 @@ struct SnmpDone {
     readings: Option<Readings>,
     errors: Vec<String>,
     stats: Option<SnmpStats>,
+    interface_walk: Option<WalkStats>,
 }
 
 /// What the SNMP phase collects beyond the system group.
@@ -373,6 +375,7 @@ async fn snmp_job(
         pdus_received: agent.pdus_received,
         varbinds: agent.varbinds,
         duration_ms: started.elapsed().as_millis() as u64,
+        interface_walk: done.interface_walk.take(),
     });
     done
 }
@@ -393,6 +396,7 @@ async fn collect_more(
         max_repetitions: tuned.and_then(|t| t.max_repetitions).unwrap_or(25),
         max_varbinds: 60,
         bulk: tuned.and_then(|t| t.bulk).unwrap_or(true),
+        ramp: true,
         row_cap: 20_000,
         deadline,
     };
@@ -405,7 +409,8 @@ async fn collect_more(
     }
     let mut if_names = std::collections::BTreeMap::new();
     if what.interfaces {
-        let (ifs, stopped) = inventory::interfaces(agent, &wo).await;
+        let (ifs, stopped, walk) = inventory::interfaces(agent, &wo).await;
+        done.interface_walk = Some(walk);
         if let Some(why) = stopped {
             done.errors.push(format!("interfaces: {why}"));
         }

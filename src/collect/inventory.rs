@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::walk::{walk, WalkOptions, Walked};
 use super::{lldp_caps, text};
-use crate::model::{Interface, Neighbor};
+use crate::model::{Interface, Neighbor, WalkStats};
 use crate::probe::agent::{Agent, Val};
 
 const IF_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
@@ -101,8 +101,22 @@ pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
 
 /// Walk the interfaces, then GET ifDescr / ifSpeed where ifName /
 /// ifHighSpeed are missing.
-pub async fn interfaces(agent: &mut Agent, opts: &WalkOptions) -> (Vec<Interface>, Option<String>) {
-    let mut w = walk(agent, &columns(&IF_COLUMNS), opts).await;
+pub async fn interfaces(
+    agent: &mut Agent,
+    opts: &WalkOptions,
+) -> (Vec<Interface>, Option<String>, WalkStats) {
+    let before = agent.pdus_sent;
+    // ifTable is mandatory: no ramp
+    let eager = WalkOptions {
+        ramp: false,
+        ..*opts
+    };
+    let mut w = walk(agent, &columns(&IF_COLUMNS), &eager).await;
+    let stats = WalkStats {
+        pdus_sent: agent.pdus_sent - before,
+        rows: w.rows.len() as u64,
+        columns: IF_COLUMNS.len() as u64,
+    };
     let mut wanted: Vec<(Vec<u64>, usize, Vec<u64>)> = Vec::new();
     for (index, row) in &w.rows {
         if text(row.get(&9)).is_none() {
@@ -133,7 +147,7 @@ pub async fn interfaces(agent: &mut Agent, opts: &WalkOptions) -> (Vec<Interface
             Err(e) => w.stopped = Some(e.to_string()),
         }
     }
-    (interfaces_from(&w.rows), w.stopped)
+    (interfaces_from(&w.rows), w.stopped, stats)
 }
 
 /// LLDP chassis / port ids by subtype: MAC addresses as MACs, names as text.

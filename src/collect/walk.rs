@@ -20,6 +20,9 @@ pub struct WalkOptions {
     pub max_varbinds: u32,
     /// GETNEXT even on v2c/v3 (firmware that mangles GETBULK).
     pub bulk: bool,
+    /// Start with 2 repetitions and grow: for columns the agent may lack
+    /// (one varbind each instead of a screenful of the next subtree).
+    pub ramp: bool,
     /// Most rows read per table.
     pub row_cap: usize,
     /// The walk stops here, whatever is left.
@@ -56,7 +59,11 @@ pub async fn walk(agent: &mut Agent, columns: &[Vec<u64>], opts: &WalkOptions) -
         .collect();
     // start small: a column the agent lacks costs one varbind, not a
     // screenful of the next subtree; grow while answers come
-    let mut reps = opts.max_repetitions.clamp(1, 2);
+    let mut reps = if opts.ramp {
+        opts.max_repetitions.clamp(1, 2)
+    } else {
+        opts.max_repetitions.max(1)
+    };
     let bulk = opts.bulk && agent.version() != Version::V1;
     loop {
         let live: Vec<usize> = (0..cols.len()).filter(|i| !cols[*i].done).collect();
