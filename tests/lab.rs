@@ -78,7 +78,17 @@ fn ok_scan(args: &[&str]) -> Value {
 /// One default scan of the whole lab, shared by the tests that read it.
 fn full_scan() -> &'static Value {
     static S: OnceLock<Value> = OnceLock::new();
-    S.get_or_init(|| ok_scan(&["10.77.0.0/16", "fd77::/120", "fd77::2:0/120"]))
+    // 10.77.7.0/24 is where tests start their own snmpd agents, which come
+    // and go while this scan runs
+    S.get_or_init(|| {
+        ok_scan(&[
+            "10.77.0.0/16",
+            "fd77::/120",
+            "fd77::2:0/120",
+            "--exclude",
+            "10.77.7.0/24",
+        ])
+    })
 }
 
 fn devices(scan: &Value) -> &Vec<Value> {
@@ -144,7 +154,8 @@ fn sweep_finds_every_pinging_host_and_no_phantom() {
     }
     assert_eq!(scan["schema"], "netcensus/scan/v1");
     assert_eq!(scan["interrupted"], false);
-    assert_eq!(scan["stats"]["addresses"], 65534 + 2 * 256);
+    assert_eq!(scan["stats"]["addresses"], 65534 - 256 + 2 * 256);
+    assert_eq!(scan["excluded"], serde_json::json!(["10.77.7.0/24"]));
 }
 
 #[test]
@@ -452,47 +463,39 @@ fn unprivileged_scan_uses_ping_sockets() {
 }
 
 /// net-snmp's snmpd inside the lab namespace on an address of its own,
-/// answering SNMPv1 only and hiding sysServices; stopped and its address
-/// removed on drop.
-struct V1Agent {
+/// with the configuration given; stopped and its address removed on drop.
+struct Snmpd {
     child: std::process::Child,
-    _dir: tempfile::TempDir,
+    addr: &'static str,
+    dir: tempfile::TempDir,
 }
 
-const V1_AGENT: &str = "10.77.7.1";
-
-impl V1Agent {
-    fn start() -> V1Agent {
+impl Snmpd {
+    /// Start it; `probe` is the `snmpget` credential arguments that must
+    /// work before it counts as up.
+    fn start(addr: &'static str, conf: &str, probe: &[&str]) -> Snmpd {
         let dir = tempfile::tempdir().expect("tempdir");
-        let conf = dir.path().join("snmpd.conf");
+        let conf_path = dir.path().join("snmpd.conf");
         std::fs::write(
-            &conf,
-            "com2sec v1sec default v1-only-ro\n\
-             group v1grp v1 v1sec\n\
-             view sysview included .1.3.6.1.2.1.1\n\
-             view sysview excluded .1.3.6.1.2.1.1.7\n\
-             access v1grp \"\" v1 noauth exact sysview none none\n\
-             sysName v1-agent\nsysLocation lab rack 9\nsysContact noc@example.net\n\
-             sysDescr net-snmp agent speaking SNMPv1 only\n",
+            &conf_path,
+            conf.replace("$DIR", &dir.path().display().to_string()),
         )
         .expect("write snmpd.conf");
         // an address of our own in the lab namespace (replaced if left over)
-        let _ = Command::new("ip")
-            .args([
-                "-n", "ncs-lab", "route", "del", "local", V1_AGENT, "dev", "lo",
-            ])
-            .status();
-        let ok = Command::new("ip")
-            .args([
-                "-n", "ncs-lab", "route", "add", "local", V1_AGENT, "dev", "lo",
-            ])
-            .status()
-            .expect("ip route");
-        assert!(ok.success(), "cannot add {V1_AGENT} to the lab namespace");
+        let route = |op: &str| {
+            Command::new("ip")
+                .args(["-n", "ncs-lab", "route", op, "local", addr, "dev", "lo"])
+                .status()
+        };
+        let _ = route("del");
+        assert!(
+            route("add").is_ok_and(|s| s.success()),
+            "cannot add {addr} to the lab namespace"
+        );
         let child = Command::new("ip")
             .args(["netns", "exec", "ncs-lab", "snmpd", "-f", "-Lo", "-C", "-c"])
-            .arg(&conf)
-            .arg(format!("udp:{V1_AGENT}:161"))
+            .arg(&conf_path)
+            .arg(format!("udp:{addr}:161"))
             .env("SNMP_PERSISTENT_DIR", dir.path())
             .env("MIBS", "")
             .stdout(std::process::Stdio::null())
@@ -500,24 +503,12 @@ impl V1Agent {
             .spawn()
             .expect("snmpd (apt package snmpd) must be installed");
         // from here on, Drop stops it whatever happens
-        let agent = V1Agent { child, _dir: dir };
-        // wait until it answers, probing from the scanner namespace
+        let agent = Snmpd { child, addr, dir };
         for _ in 0..50 {
             let o = Command::new("ip")
-                .args([
-                    "netns",
-                    "exec",
-                    SCAN_NS,
-                    "snmpget",
-                    "-v1",
-                    "-c",
-                    "v1-only-ro",
-                    "-t",
-                    "0.2",
-                    "-r",
-                    "0",
-                ])
-                .args([V1_AGENT, "1.3.6.1.2.1.1.5.0"])
+                .args(["netns", "exec", SCAN_NS, "snmpget", "-t", "0.2", "-r", "0"])
+                .args(probe)
+                .args([addr, "1.3.6.1.2.1.1.5.0"])
                 .output()
                 .expect("snmpget");
             if o.status.success() {
@@ -525,26 +516,44 @@ impl V1Agent {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("snmpd on {V1_AGENT} did not come up");
+        panic!("snmpd on {addr} did not come up");
     }
 }
 
-impl Drop for V1Agent {
+impl Drop for Snmpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = Command::new("ip")
             .args([
-                "-n", "ncs-lab", "route", "del", "local", V1_AGENT, "dev", "lo",
+                "-n", "ncs-lab", "route", "del", "local", self.addr, "dev", "lo",
             ])
             .status();
+        let _ = &self.dir;
     }
+}
+
+const V1_AGENT: &str = "10.77.7.1";
+
+/// snmpd answering SNMPv1 only, with sysServices hidden.
+fn v1_agent() -> Snmpd {
+    Snmpd::start(
+        V1_AGENT,
+        "com2sec v1sec default v1-only-ro\n\
+         group v1grp v1 v1sec\n\
+         view sysview included .1.3.6.1.2.1.1\n\
+         view sysview excluded .1.3.6.1.2.1.1.7\n\
+         access v1grp \"\" v1 noauth exact sysview none none\n\
+         sysName v1-agent\nsysLocation lab rack 9\nsysContact noc@example.net\n\
+         sysDescr net-snmp agent speaking SNMPv1 only\n",
+        &["-v1", "-c", "v1-only-ro"],
+    )
 }
 
 #[test]
 #[ignore = "needs the lab: run tests/run.sh"]
 fn v1_only_agent_is_read_with_v1() {
-    let _agent = V1Agent::start();
+    let _agent = v1_agent();
     // sweep path and follow-up path (--snmp-sweep alive: no GETs in the sweep)
     for mode in ["auto", "alive"] {
         let scan = ok_scan(&[V1_AGENT, "-c", "public,v1-only-ro", "--snmp-sweep", mode]);
@@ -973,4 +982,44 @@ fn a_walk_override_turns_bulk_off_for_matching_firmware() {
         pdus(b),
         pdus(a)
     );
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn an_agent_that_stalls_mid_walk_is_cut_off_and_delays_nobody() {
+    // snmpd hands ifType to a script that hangs: the agent answers the
+    // system group, then stops answering in the middle of the interface walk
+    const STALLED: &str = "10.77.7.2";
+    let _agent = Snmpd::start(
+        STALLED,
+        "rocommunity public default\nsysName stalled-agent\n\
+         pass .1.3.6.1.2.1.2.2.1.3 /bin/sh $DIR/hang.sh\n",
+        &["-v2c", "-c", "public"],
+    );
+    std::fs::write(_agent.dir.path().join("hang.sh"), "sleep 8\n").expect("hang.sh");
+    let t0 = std::time::Instant::now();
+    let scan = ok_scan(&[
+        STALLED,
+        "10.77.2.1",
+        "--inventory",
+        "--snmp-budget",
+        "3s",
+        "--snmp-timeout",
+        "500ms",
+        "--count",
+        "1",
+    ]);
+    let took = t0.elapsed();
+    let d = device(&scan, STALLED).expect("stalled agent found");
+    assert_eq!(d["snmp"]["sys_name"], "stalled-agent");
+    let errors = d["errors"].to_string();
+    assert!(errors.contains("interfaces"), "{errors}");
+    // the budget, plus one request's timeout and retries, plus the scan around it
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "scan took {took:?}"
+    );
+    let other = device(&scan, "10.77.2.1").expect("the healthy switch");
+    assert_eq!(other["interfaces"].as_array().map(Vec::len), Some(19));
+    assert!(other["errors"].as_array().is_some_and(Vec::is_empty));
 }
