@@ -20,13 +20,13 @@ bin=$PWD/target/release/netcensus
 "$lab" manifest --ips v2c --family 4 >"$out/v2c"
 
 echo
-echo "== netcensus scan 10.77.0.0/20 --profile full (inventory of all 87 devices)"
+echo "== netcensus scan 10.77.0.0/20 --inventory (inventory of all 87 devices)"
 /usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
     ip netns exec $ns env NETCENSUS_V3_AUTH_KEY=auctoritas NETCENSUS_V3_PRIV_KEY=privatus \
-    "$bin" scan 10.77.0.0/20 -q --profile full --v3-user simulator --v3-auth-proto md5 \
-    --v3-priv-proto des -o "$out/full.json"
+    "$bin" scan 10.77.0.0/20 -q --inventory --snmp-budget 60s --v3-user simulator --v3-auth-proto md5 \
+    --v3-priv-proto des -o "$out/inventory.json"
 tail -n 1 "$out/time"
-python3 - "$out/full.json" <<'PY'
+python3 - "$out/inventory.json" <<'PY'
 import json, math, sys
 d = json.load(open(sys.argv[1]))["devices"]
 st = [x["snmp_stats"] for x in d if x.get("snmp_stats")]

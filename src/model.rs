@@ -122,6 +122,8 @@ pub struct Snmp {
 /// Classification evidence collected over SNMP (null: not available).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
+    /// IF-MIB ifNumber (the size of the interface table, by the agent's word).
+    pub if_number: Option<i64>,
     /// BRIDGE-MIB dot1dBaseNumPorts.
     pub bridge_ports: Option<i64>,
     /// IP-MIB ipForwarding: true = forwarding(1).

@@ -409,7 +409,8 @@ async fn collect_more(
     }
     let mut if_names = std::collections::BTreeMap::new();
     if what.interfaces {
-        let (ifs, stopped, walk) = inventory::interfaces(agent, &wo).await;
+        let if_number = done.facts.as_ref().and_then(|f| f.if_number);
+        let (ifs, stopped, walk) = inventory::interfaces(agent, &wo, if_number).await;
         done.interface_walk = Some(walk);
         if let Some(why) = stopped {
             done.errors.push(format!("interfaces: {why}"));

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::walk::{walk, WalkOptions, Walked};
+use super::walk::{walk, walk_rows, WalkOptions, Walked};
 use super::{lldp_caps, text};
 use crate::model::{Interface, Neighbor, WalkStats};
 use crate::probe::agent::{Agent, Val};
@@ -32,6 +32,56 @@ const IF_COLUMNS: [(&[u64], u64); 12] = [
     (IFX_ENTRY, 15), // 10 ifHighSpeed
     (IFX_ENTRY, 18), // 11 ifAlias
 ];
+
+/// Interfaces (ifNumber, then the rows of ifIndex: agents overstate
+/// ifNumber) from which the table is read in slices.
+const BIG_TABLE: i64 = 300;
+
+/// Slices of a big table read side by side.
+const SLICES: usize = 4;
+
+/// ifIndex, walked alone to cut a big table into slices.
+const IF_INDEX: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
+
+/// Read a big table in slices, each on its own session: a single agent
+/// answers one request at a time per session, so one long walk leaves it
+/// idle between answers once the other devices are done.
+async fn walk_in_slices(agent: &mut Agent, cols: &[Vec<u64>], opts: &WalkOptions) -> Walked {
+    // one column: as many rows as an answer holds
+    let dense = WalkOptions {
+        max_repetitions: opts.max_varbinds,
+        ..*opts
+    };
+    let index = walk(agent, &[IF_INDEX.to_vec()], &dense).await;
+    if index.stopped.is_some() || (index.rows.len() as i64) < BIG_TABLE {
+        return walk(agent, cols, opts).await;
+    }
+    let keys: Vec<&Vec<u64>> = index.rows.keys().collect();
+    let cuts: Vec<Vec<u64>> = (1..SLICES)
+        .map(|k| keys[k * keys.len() / SLICES].clone())
+        .collect();
+    let mut siblings: Vec<Agent> = (1..SLICES as i32).map(|n| agent.sibling(n)).collect();
+    // slice k reads the rows after the last index of slice k-1
+    let afters: Vec<Vec<u64>> = (1..SLICES)
+        .map(|k| keys[k * keys.len() / SLICES - 1].clone())
+        .collect();
+    let first = walk_rows(agent, cols, &[], cuts.first().map(Vec::as_slice), opts);
+    let rest = siblings.iter_mut().enumerate().map(|(i, sib)| {
+        let until = cuts.get(i + 1).map(Vec::as_slice);
+        walk_rows(sib, cols, &afters[i], until, opts)
+    });
+    let (mut out, rest) = futures::future::join(first, futures::future::join_all(rest)).await;
+    for w in rest {
+        out.rows.extend(w.rows);
+        if out.stopped.is_none() {
+            out.stopped = w.stopped;
+        }
+    }
+    for s in &siblings {
+        agent.absorb(s);
+    }
+    out
+}
 
 /// Where the fallback columns land in a row.
 const IF_DESCR: usize = 12;
@@ -104,6 +154,7 @@ pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
 pub async fn interfaces(
     agent: &mut Agent,
     opts: &WalkOptions,
+    if_number: Option<i64>,
 ) -> (Vec<Interface>, Option<String>, WalkStats) {
     let before = agent.pdus_sent;
     // ifTable is mandatory: no ramp
@@ -111,7 +162,12 @@ pub async fn interfaces(
         ramp: false,
         ..*opts
     };
-    let mut w = walk(agent, &columns(&IF_COLUMNS), &eager).await;
+    let big = if_number.is_some_and(|n| n > BIG_TABLE) && opts.bulk;
+    let mut w = if big {
+        walk_in_slices(agent, &columns(&IF_COLUMNS), &eager).await
+    } else {
+        walk(agent, &columns(&IF_COLUMNS), &eager).await
+    };
     let stats = WalkStats {
         pdus_sent: agent.pdus_sent - before,
         rows: w.rows.len() as u64,

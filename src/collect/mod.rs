@@ -13,6 +13,7 @@ pub mod walk;
 use crate::probe::agent::{oid_string, parse_oid, Agent, AgentError, Val, VarBind};
 
 const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
+const IF_NUMBER: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 1, 0];
 const IP_FORWARDING: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 1, 0];
 const LLDP_CAPS_SUPPORTED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 5, 0];
 const LLDP_CAPS_ENABLED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 6, 0];
@@ -102,6 +103,7 @@ pub async fn gather(
 
     // 1. scalars
     let mut scalars: Vec<Vec<u64>> = [
+        IF_NUMBER,
         BRIDGE_PORTS,
         IP_FORWARDING,
         LLDP_CAPS_SUPPORTED,
@@ -113,6 +115,7 @@ pub async fn gather(
     scalars.extend(needs.scalars.iter().cloned());
     let got = agent.get(&scalars).await?;
     facts.bridge_ports = value_of(&got, BRIDGE_PORTS).and_then(Val::as_i64);
+    facts.if_number = value_of(&got, IF_NUMBER).and_then(Val::as_i64);
     facts.ip_forwarding = value_of(&got, IP_FORWARDING)
         .and_then(Val::as_i64)
         .and_then(|n| match n {

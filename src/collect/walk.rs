@@ -48,12 +48,25 @@ struct Column {
 /// Walk `columns` (full column OIDs, e.g. ifDescr 1.3.6.1.2.1.2.2.1.2) of one
 /// table together.
 pub async fn walk(agent: &mut Agent, columns: &[Vec<u64>], opts: &WalkOptions) -> Walked {
+    walk_rows(agent, columns, &[], None, opts).await
+}
+
+/// Walk the rows after index `after` (empty: from the start) and before
+/// index `until` (none: to the end): one slice of a big table, so that
+/// several slices can be read side by side.
+pub async fn walk_rows(
+    agent: &mut Agent,
+    columns: &[Vec<u64>],
+    after: &[u64],
+    until: Option<&[u64]>,
+    opts: &WalkOptions,
+) -> Walked {
     let mut out = Walked::default();
     let mut cols: Vec<Column> = columns
         .iter()
         .map(|c| Column {
             prefix: c.clone(),
-            cursor: c.clone(),
+            cursor: [c.as_slice(), after].concat(),
             done: false,
         })
         .collect();
@@ -112,7 +125,10 @@ pub async fn walk(agent: &mut Agent, columns: &[Vec<u64>], opts: &WalkOptions) -
             if c.done {
                 continue;
             }
-            if !oid.starts_with(&c.prefix) || matches!(val, Val::EndOfMibView) {
+            if !oid.starts_with(&c.prefix)
+                || matches!(val, Val::EndOfMibView)
+                || until.is_some_and(|u| oid[c.prefix.len()..] >= *u)
+            {
                 c.done = true;
                 continue;
             }

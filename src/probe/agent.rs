@@ -253,6 +253,20 @@ impl Agent {
         }
     }
 
+    /// A second conversation with the same agent and credential (its own
+    /// socket), for reading slices of a big table side by side.
+    pub fn sibling(&self, n: i32) -> Agent {
+        let req_id = self.req_id.wrapping_add(n.wrapping_mul(50_000));
+        Agent::new(self.ip, self.cred.clone(), self.opts, req_id)
+    }
+
+    /// Add a sibling's counters to this agent's.
+    pub fn absorb(&mut self, other: &Agent) {
+        self.pdus_sent += other.pdus_sent;
+        self.pdus_received += other.pdus_received;
+        self.varbinds += other.varbinds;
+    }
+
     /// The SNMP version in use.
     pub fn version(&self) -> Version {
         self.cred.version()
