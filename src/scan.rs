@@ -16,8 +16,7 @@ use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
 use crate::model::{
-    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, WalkStats,
-    SCAN_SCHEMA,
+    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, SCAN_SCHEMA,
 };
 use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
@@ -314,7 +313,6 @@ struct SnmpDone {
     readings: Option<Readings>,
     errors: Vec<String>,
     stats: Option<SnmpStats>,
-    interface_walk: Option<WalkStats>,
 }
 
 /// What the SNMP phase collects beyond the system group.
@@ -370,13 +368,11 @@ async fn snmp_job(
             budget.as_secs_f64()
         ));
     }
-    done.stats = Some(SnmpStats {
-        pdus_sent: agent.pdus_sent,
-        pdus_received: agent.pdus_received,
-        varbinds: agent.varbinds,
-        duration_ms: started.elapsed().as_millis() as u64,
-        interface_walk: done.interface_walk.take(),
-    });
+    let stats = done.stats.get_or_insert_with(SnmpStats::default);
+    stats.pdus_sent = agent.pdus_sent;
+    stats.pdus_received = agent.pdus_received;
+    stats.varbinds = agent.varbinds;
+    stats.duration_ms = started.elapsed().as_millis() as u64;
     done
 }
 
@@ -411,7 +407,9 @@ async fn collect_more(
     if what.interfaces {
         let if_number = done.facts.as_ref().and_then(|f| f.if_number);
         let (ifs, stopped, walk) = inventory::interfaces(agent, &wo, if_number).await;
-        done.interface_walk = Some(walk);
+        done.stats
+            .get_or_insert_with(SnmpStats::default)
+            .interface_walk = Some(walk);
         if let Some(why) = stopped {
             done.errors.push(format!("interfaces: {why}"));
         }

@@ -273,15 +273,6 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     }
 }
 
-/// Dotted OIDs of the columns read, for error messages.
-pub fn describe(metrics: &[HealthMetric]) -> String {
-    columns(metrics)
-        .iter()
-        .map(|c| oid_string(c))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
