@@ -19,6 +19,26 @@ bin=$PWD/target/release/netcensus
 [ -n "${KEEP_LAB:-}" ] || trap '"$lab" down >/dev/null 2>&1 || true' EXIT
 "$lab" manifest --ips v2c --family 4 >"$out/v2c"
 
+# count SNMP bytes on the wire (UDP payload: IP length minus headers), to
+# check the per-device byte counts of the scan file against the kernel's
+counters() { # a fresh table, counters at zero
+    ip netns exec $ns nft delete table inet ncinv 2>/dev/null || true
+    ip netns exec $ns nft -f - <<'NFT'
+table inet ncinv {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        udp dport 161 counter
+    }
+    chain in {
+        type filter hook input priority 0; policy accept;
+        udp sport 161 counter
+    }
+}
+NFT
+}
+counters
+wire() { ip netns exec $ns nft list chain inet ncinv "$1" | awk '/counter/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i+1), $(i+3)}'; }
+
 echo
 echo "== netcensus scan 10.77.0.0/20 --inventory (inventory of all 87 devices)"
 /usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
@@ -26,7 +46,7 @@ echo "== netcensus scan 10.77.0.0/20 --inventory (inventory of all 87 devices)"
     "$bin" scan 10.77.0.0/20 -q --inventory --snmp-budget 60s --v3-user simulator --v3-auth-proto md5 \
     --v3-priv-proto des -o "$out/inventory.json"
 tail -n 1 "$out/time"
-python3 - "$out/inventory.json" <<'PY'
+python3 - "$out/inventory.json" "$(wire out)" "$(wire in)" <<'PY'
 import json, math, sys
 d = json.load(open(sys.argv[1]))["devices"]
 st = [x["snmp_stats"] for x in d if x.get("snmp_stats")]
@@ -47,7 +67,36 @@ print("devices %d, interfaces %d, neighbours %d, PDUs %d (%d varbinds, %.1f a PD
 print("interface walks: %d PDUs for a minimum of %d (%.2fx); devices above 1.2x: %d of %d"
       % (sum(sent), sum(mins), sum(sent) / max(sum(mins), 1), over, len(walks)))
 print("errors:", errs)
+# bytes: the scan file's per-device counts (v1/v2c exchanges) against the
+# wire (everything to and from port 161: the sweep's GETs to all 4,094
+# addresses and the v3 user's exchange too, so the wire is the larger)
+bs = sum(s.get("bytes_sent") or 0 for s in st)
+br = sum(s.get("bytes_received") or 0 for s in st)
+counted = [s for s in st if s.get("bytes_sent") is not None]
+(po, bo), (pi, bi) = [map(int, w.split()) for w in sys.argv[2:4]]
+print("bytes per device (v1/v2c, %d devices): %d sent, %d received; mean %.0f B a device, max %d B"
+      % (len(counted), bs, br, (bs + br) / max(len(counted), 1),
+         max(((s["bytes_sent"] or 0) + (s["bytes_received"] or 0)) for s in counted)))
+print("wire, UDP payload to/from port 161: %d B in %d datagrams sent, %d B in %d received"
+      % (bo - 28 * po, po, bi - 28 * pi, pi))
 PY
+echo
+echo "== byte counts against the wire: the v2c devices that answer ping, SNMP sweep off"
+echo "   (each device then has one exchange, under its first community, and no sweep GETs)"
+counters
+"$lab" manifest --ips icmp --family 4 | grep -Fxf "$out/v2c" >"$out/v2c-ping" || true
+printf '[snmp]\nsweep = "alive"\ninterfaces = true\nneighbors = true\nbudget = "60s"\n' >"$out/bytes.toml"
+ip netns exec $ns "$bin" scan -q -iL "$out/v2c-ping" --profile "$out/bytes.toml" -o "$out/bytes.json"
+python3 - "$out/bytes.json" "$(wire out)" "$(wire in)" <<'PY'
+import json, sys
+st = [x["snmp_stats"] for x in json.load(open(sys.argv[1]))["devices"] if x.get("snmp_stats")]
+(po, bo), (pi, bi) = [map(int, w.split()) for w in sys.argv[2:4]]
+for what, n, pdus, wire, dgrams in (("sent", "bytes_sent", "pdus_sent", bo - 28 * po, po),
+                                     ("received", "bytes_received", "pdus_received", bi - 28 * pi, pi)):
+    print("%-8s scan file %8d B in %5d PDUs | wire %8d B in %5d datagrams" %
+          (what, sum(s[n] for s in st), sum(s[pdus] for s in st), wire, dgrams))
+PY
+ip netns exec $ns nft delete table inet ncinv 2>/dev/null || true
 
 echo
 echo "== snmpbulkwalk ifTable + ifXTable of the 86 v2c devices, all at once (-Cr10 default, -t 5 -r 1)"

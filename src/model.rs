@@ -203,6 +203,10 @@ pub struct SnmpStats {
     pub pdus_sent: u64,
     pub pdus_received: u64,
     pub varbinds: u64,
+    /// UDP payload bytes of the requests and answers; `null` for SNMPv3,
+    /// whose datagrams snmp2 keeps to itself.
+    pub bytes_sent: Option<u64>,
+    pub bytes_received: Option<u64>,
     pub duration_ms: u64,
     /// The interface walk alone: requests sent for the rows and columns it
     /// read (its efficiency against the minimum PDUs for those values).

@@ -372,6 +372,10 @@ async fn snmp_job(
     stats.pdus_sent = agent.pdus_sent;
     stats.pdus_received = agent.pdus_received;
     stats.varbinds = agent.varbinds;
+    if agent.version() != snmp2::Version::V3 {
+        stats.bytes_sent = Some(agent.bytes_sent);
+        stats.bytes_received = Some(agent.bytes_received);
+    }
     stats.duration_ms = started.elapsed().as_millis() as u64;
     done
 }

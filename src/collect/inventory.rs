@@ -37,42 +37,57 @@ const IF_COLUMNS: [(&[u64], u64); 12] = [
 /// ifNumber) from which the table is read in slices.
 const BIG_TABLE: i64 = 300;
 
-/// Slices of a big table read side by side.
-const SLICES: usize = 4;
-
-/// ifIndex, walked alone to cut a big table into slices.
-const IF_INDEX: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 1];
+/// Slices of a big table read side by side: one per this many rows, at
+/// least 4 and at most 16, so the biggest table keeps pace with the rest.
+const SLICE_ROWS: usize = 200;
+const SLICES_MIN: usize = 4;
+const SLICES_MAX: usize = 16;
 
 /// Read a big table in slices, each on its own session: a single agent
 /// answers one request at a time per session, so one long walk leaves it
-/// idle between answers once the other devices are done.
+/// idle between answers once the other devices are done. The first column
+/// is walked alone first (as many rows an answer as fit) to find where to
+/// cut; the slices then read the other columns.
 async fn walk_in_slices(agent: &mut Agent, cols: &[Vec<u64>], opts: &WalkOptions) -> Walked {
-    // one column: as many rows as an answer holds
     let dense = WalkOptions {
         max_repetitions: opts.max_varbinds,
         ..*opts
     };
-    let index = walk(agent, &[IF_INDEX.to_vec()], &dense).await;
+    let (Some(lead), Some(rest_cols)) = (cols.first(), cols.get(1..)) else {
+        return Walked::default();
+    };
+    let index = walk(agent, std::slice::from_ref(lead), &dense).await;
     if index.stopped.is_some() || (index.rows.len() as i64) < BIG_TABLE {
         return walk(agent, cols, opts).await;
     }
     let keys: Vec<&Vec<u64>> = index.rows.keys().collect();
-    let cuts: Vec<Vec<u64>> = (1..SLICES)
-        .map(|k| keys[k * keys.len() / SLICES].clone())
+    let slices = (keys.len() / SLICE_ROWS).clamp(SLICES_MIN, SLICES_MAX);
+    let cuts: Vec<Vec<u64>> = (1..slices)
+        .map(|k| keys[k * keys.len() / slices].clone())
         .collect();
-    let mut siblings: Vec<Agent> = (1..SLICES as i32).map(|n| agent.sibling(n)).collect();
+    let mut siblings: Vec<Agent> = (1..slices as i32).map(|n| agent.sibling(n)).collect();
     // slice k reads the rows after the last index of slice k-1
-    let afters: Vec<Vec<u64>> = (1..SLICES)
-        .map(|k| keys[k * keys.len() / SLICES - 1].clone())
+    let afters: Vec<Vec<u64>> = (1..slices)
+        .map(|k| keys[k * keys.len() / slices - 1].clone())
         .collect();
-    let first = walk_rows(agent, cols, &[], cuts.first().map(Vec::as_slice), opts);
+    let first = walk_rows(agent, rest_cols, &[], cuts.first().map(Vec::as_slice), opts);
     let rest = siblings.iter_mut().enumerate().map(|(i, sib)| {
         let until = cuts.get(i + 1).map(Vec::as_slice);
-        walk_rows(sib, cols, &afters[i], until, opts)
+        walk_rows(sib, rest_cols, &afters[i], until, opts)
     });
-    let (mut out, rest) = futures::future::join(first, futures::future::join_all(rest)).await;
-    for w in rest {
-        out.rows.extend(w.rows);
+    let (first, rest) = futures::future::join(first, futures::future::join_all(rest)).await;
+    // the slices' column 0 is the table's column 1
+    let mut out = Walked {
+        rows: index.rows,
+        stopped: None,
+    };
+    for w in std::iter::once(first).chain(rest) {
+        for (key, row) in w.rows {
+            out.rows
+                .entry(key)
+                .or_default()
+                .extend(row.into_iter().map(|(c, v)| (c + 1, v)));
+        }
         if out.stopped.is_none() {
             out.stopped = w.stopped;
         }

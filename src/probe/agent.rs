@@ -1,16 +1,23 @@
-//! One SNMP agent, spoken to with snmp2's `AsyncSession`: GET, GETNEXT and
-//! GETBULK with timeouts and retries, owned results, and PDU counts.
+//! One SNMP agent: GET, GETNEXT and GETBULK with timeouts and retries,
+//! owned results, and PDU, varbind and byte counts.
 //!
-//! A timed-out request gets a fresh session (new socket), so a late answer
-//! to it can never be taken for the answer to the next request.
+//! v1 and v2c go over a socket of our own: requests are encoded here and
+//! answers decoded by snmp2, so every datagram's size is known, and a late
+//! answer to an earlier request (another request id) is skipped rather than
+//! failing the exchange. SNMPv3 goes through snmp2's `AsyncSession`, which
+//! does USM (engine discovery, keys, authentication, privacy); a timed-out
+//! v3 request gets a fresh session, so a late answer is never taken for the
+//! next one. snmp2 does not expose the v3 datagrams, so v3 bytes are not
+//! counted.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use snmp2::v3::{Auth, AuthProtocol, Cipher, Security};
-use snmp2::{AsyncSession, Oid, Pdu, Value, Version};
+use snmp2::{AsyncSession, MessageType, Oid, Pdu, Value, Version};
+use tokio::net::UdpSocket;
 
-use super::snmp::SNMP_PORT;
+use super::snmp::{encode_request, RequestKind, SNMP_PORT};
 
 /// An SNMP value, owned.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,13 +222,13 @@ impl Credential {
     }
 }
 
-enum Kind {
-    Get,
-    Next,
-    Bulk {
-        non_repeaters: u32,
-        max_repetitions: u32,
-    },
+/// Largest datagram we accept (the UDP maximum).
+const DATAGRAM_MAX: usize = 65_535;
+
+/// How requests travel: our own socket for communities, snmp2 for USM.
+enum Transport {
+    Community { socket: UdpSocket, buf: Vec<u8> },
+    Usm(Box<AsyncSession>),
 }
 
 /// A conversation with one agent under one credential.
@@ -229,13 +236,16 @@ pub struct Agent {
     ip: IpAddr,
     cred: Credential,
     opts: SessionOptions,
-    session: Option<AsyncSession>,
+    session: Option<Transport>,
     req_id: i32,
     /// Requests sent (retries included) and answers received.
     pub pdus_sent: u64,
     pub pdus_received: u64,
     /// Varbinds received.
     pub varbinds: u64,
+    /// UDP payload bytes sent and received (v1/v2c; zero for v3).
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
 }
 
 impl Agent {
@@ -250,6 +260,8 @@ impl Agent {
             pdus_sent: 0,
             pdus_received: 0,
             varbinds: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
         }
     }
 
@@ -265,6 +277,8 @@ impl Agent {
         self.pdus_sent += other.pdus_sent;
         self.pdus_received += other.pdus_received;
         self.varbinds += other.varbinds;
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
     }
 
     /// The SNMP version in use.
@@ -272,33 +286,46 @@ impl Agent {
         self.cred.version()
     }
 
-    async fn session(&mut self) -> Result<&mut AsyncSession, AgentError> {
+    async fn session(&mut self) -> Result<&mut Transport, AgentError> {
         if self.session.is_none() {
             let addr = SocketAddr::new(self.ip, SNMP_PORT);
             self.req_id = self.req_id.wrapping_add(1000);
-            let session = match &self.cred {
-                Credential::Community(Version::V1, c) => {
-                    AsyncSession::new_v1(addr, c.as_bytes(), self.req_id).await
-                }
-                Credential::Community(_, c) => {
-                    AsyncSession::new_v2c(addr, c.as_bytes(), self.req_id).await
-                }
-                Credential::Usm(u) => AsyncSession::new_v3(addr, self.req_id, u.security()).await,
-            };
-            let mut session = session.map_err(|_| AgentError::NoAgent)?;
-            if let Credential::Usm(_) = self.cred {
-                // engine discovery (and time synchronisation) before the first request
-                self.pdus_sent += 1;
-                match tokio::time::timeout(self.opts.timeout, session.init()).await {
-                    Err(_) => return Err(AgentError::Timeout),
-                    Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
-                        return Err(AgentError::NoAgent)
+            let transport = match &self.cred {
+                Credential::Community(..) => {
+                    let local: IpAddr = match self.ip {
+                        IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+                        IpAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
+                    };
+                    let socket = UdpSocket::bind((local, 0))
+                        .await
+                        .map_err(|_| AgentError::NoAgent)?;
+                    socket
+                        .connect(addr)
+                        .await
+                        .map_err(|_| AgentError::NoAgent)?;
+                    Transport::Community {
+                        socket,
+                        buf: vec![0; DATAGRAM_MAX],
                     }
-                    Ok(Err(e)) => return Err(AgentError::Garbage(format!("{e:?}"))),
-                    Ok(Ok(())) => self.pdus_received += 1,
                 }
-            }
-            self.session = Some(session);
+                Credential::Usm(u) => {
+                    let mut session = AsyncSession::new_v3(addr, self.req_id, u.security())
+                        .await
+                        .map_err(|_| AgentError::NoAgent)?;
+                    // engine discovery (and time synchronisation) before the first request
+                    self.pdus_sent += 1;
+                    match tokio::time::timeout(self.opts.timeout, session.init()).await {
+                        Err(_) => return Err(AgentError::Timeout),
+                        Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
+                            return Err(AgentError::NoAgent)
+                        }
+                        Ok(Err(e)) => return Err(AgentError::Garbage(format!("{e:?}"))),
+                        Ok(Ok(())) => self.pdus_received += 1,
+                    }
+                    Transport::Usm(Box::new(session))
+                }
+            };
+            self.session = Some(transport);
         }
         self.session.as_mut().ok_or(AgentError::NoAgent)
     }
@@ -306,62 +333,106 @@ impl Agent {
     /// One request with retries; the answer's varbinds, owned.
     async fn request(
         &mut self,
-        kind: &Kind,
+        kind: RequestKind,
         oids: &[Vec<u64>],
     ) -> Result<Vec<VarBind>, AgentError> {
-        let oids: Vec<Oid<'static>> = oids
-            .iter()
-            .map(|o| {
-                Oid::from(o).map_err(|_| AgentError::Garbage(format!("bad OID {}", oid_string(o))))
-            })
-            .collect::<Result<_, _>>()?;
-        let refs: Vec<&Oid<'static>> = oids.iter().collect();
         let timeout = self.opts.timeout;
         let mut last = AgentError::Timeout;
+        // v1/v2c: one request id for all tries, so a late answer to the
+        // first try still answers the retry
+        self.req_id = self.req_id.wrapping_add(1);
+        let req_id = self.req_id;
         for _ in 0..=self.opts.retries {
             self.pdus_sent += 1;
+            let cred = self.cred.clone();
+            let (mut sent, mut received) = (0, 0);
             let session = self.session().await?;
             let fut = async {
-                let pdu = match kind {
-                    Kind::Get => session.get_many(&refs).await,
-                    Kind::Next => match refs.as_slice() {
-                        [one] => session.getnext(one).await,
-                        _ => Err(snmp2::Error::ValueOutOfRange),
-                    },
-                    Kind::Bulk {
-                        non_repeaters,
-                        max_repetitions,
-                    } => {
-                        session
-                            .getbulk(&refs, *non_repeaters, *max_repetitions)
-                            .await
+                match (session, &cred) {
+                    (Transport::Community { socket, buf }, Credential::Community(v, c)) => {
+                        let refs: Vec<&[u64]> = oids.iter().map(Vec::as_slice).collect();
+                        let msg = encode_request(*v, c.as_bytes(), req_id, kind, &refs);
+                        socket.send(&msg).await.map_err(|_| AgentError::NoAgent)?;
+                        sent += msg.len() as u64;
+                        loop {
+                            let n = socket.recv(buf).await.map_err(|_| AgentError::NoAgent)?;
+                            received += n as u64;
+                            let data = buf.get(..n).unwrap_or_default();
+                            let pdu = Pdu::from_bytes(data)
+                                .map_err(|e| AgentError::Garbage(format!("{e:?}")))?;
+                            // an answer to an earlier request, or not for us
+                            if pdu.message_type == MessageType::Response
+                                && pdu.req_id == req_id
+                                && pdu.community == c.as_bytes()
+                            {
+                                return owned(&pdu);
+                            }
+                        }
                     }
-                };
-                pdu.map(|p| owned(&p))
+                    (Transport::Usm(session), _) => {
+                        let oids: Vec<Oid<'static>> = oids
+                            .iter()
+                            .map(|o| {
+                                Oid::from(o).map_err(|_| {
+                                    AgentError::Garbage(format!("bad OID {}", oid_string(o)))
+                                })
+                            })
+                            .collect::<Result<_, _>>()?;
+                        let refs: Vec<&Oid<'static>> = oids.iter().collect();
+                        let pdu = match kind {
+                            RequestKind::Get => session.get_many(&refs).await,
+                            RequestKind::GetNext => match refs.as_slice() {
+                                [one] => session.getnext(one).await,
+                                _ => Err(snmp2::Error::ValueOutOfRange),
+                            },
+                            RequestKind::GetBulk {
+                                non_repeaters,
+                                max_repetitions,
+                            } => session.getbulk(&refs, non_repeaters, max_repetitions).await,
+                        };
+                        match pdu {
+                            Ok(p) => owned(&p),
+                            Err(snmp2::Error::Receive | snmp2::Error::Send) => {
+                                Err(AgentError::NoAgent)
+                            }
+                            Err(e) => Err(AgentError::Garbage(format!("{e:?}"))),
+                        }
+                    }
+                    _ => Err(AgentError::NoAgent),
+                }
             };
-            match tokio::time::timeout(timeout, fut).await {
-                Ok(Ok(answer)) => {
+            let outcome = tokio::time::timeout(timeout, fut).await;
+            self.bytes_sent += sent;
+            self.bytes_received += received;
+            match outcome {
+                Ok(Err(AgentError::NoAgent)) => return Err(AgentError::NoAgent),
+                Ok(Err(AgentError::Garbage(e))) => {
+                    // a mangled datagram: try again (v3 on a new socket)
+                    last = AgentError::Garbage(e);
+                    self.drop_usm_session();
+                }
+                Ok(answer) => {
                     self.pdus_received += 1;
                     if let Ok(vbs) = &answer {
                         self.varbinds += vbs.len() as u64;
                     }
                     return answer;
                 }
-                Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
-                    return Err(AgentError::NoAgent)
-                }
-                Ok(Err(e)) => {
-                    // a stale or mangled datagram: start over on a new socket
-                    last = AgentError::Garbage(format!("{e:?}"));
-                    self.session = None;
-                }
                 Err(_) => {
                     last = AgentError::Timeout;
-                    self.session = None;
+                    self.drop_usm_session();
                 }
             }
         }
         Err(last)
+    }
+
+    /// snmp2 cannot skip a stale answer: a v3 session that timed out or
+    /// read garbage is replaced by a new one.
+    fn drop_usm_session(&mut self) {
+        if matches!(self.session, Some(Transport::Usm(_))) {
+            self.session = None;
+        }
     }
 
     /// GET; objects the agent lacks come back as exceptions (v2c) or are
@@ -373,7 +444,7 @@ impl Agent {
             if oids.is_empty() {
                 return Ok(Vec::new());
             }
-            match self.request(&Kind::Get, &oids).await {
+            match self.request(RequestKind::Get, &oids).await {
                 Err(AgentError::Status { status: 2, index })
                     if index >= 1 && (index as usize) <= oids.len() =>
                 {
@@ -393,7 +464,10 @@ impl Agent {
         if self.version() == Version::V1 {
             let mut out = Vec::with_capacity(oids.len());
             for o in oids {
-                match self.request(&Kind::Next, std::slice::from_ref(o)).await {
+                match self
+                    .request(RequestKind::GetNext, std::slice::from_ref(o))
+                    .await
+                {
                     Ok(mut vb) => out.append(&mut vb),
                     Err(AgentError::Status { status: 2, .. }) => {
                         out.push((o.clone(), Val::EndOfMibView));
@@ -403,11 +477,11 @@ impl Agent {
             }
             return Ok(out);
         }
-        let kind = Kind::Bulk {
+        let kind = RequestKind::GetBulk {
             non_repeaters: oids.len() as u32,
             max_repetitions: 0,
         };
-        self.request(&kind, oids).await
+        self.request(kind, oids).await
     }
 
     /// One GETBULK (v2c/v3) of `oids` with `max_repetitions`.
@@ -416,11 +490,11 @@ impl Agent {
         oids: &[Vec<u64>],
         max_repetitions: u32,
     ) -> Result<Vec<VarBind>, AgentError> {
-        let kind = Kind::Bulk {
+        let kind = RequestKind::GetBulk {
             non_repeaters: 0,
             max_repetitions,
         };
-        self.request(&kind, oids).await
+        self.request(kind, oids).await
     }
 
     /// Up to `rows` objects following `column` (GETBULK in v2c, GETNEXTs
@@ -432,11 +506,11 @@ impl Agent {
             let batch = if self.version() == Version::V1 {
                 self.next_each(std::slice::from_ref(&cursor)).await?
             } else {
-                let kind = Kind::Bulk {
+                let kind = RequestKind::GetBulk {
                     non_repeaters: 0,
                     max_repetitions: (rows - out.len() as u32).min(50),
                 };
-                self.request(&kind, std::slice::from_ref(&cursor)).await?
+                self.request(kind, std::slice::from_ref(&cursor)).await?
             };
             let before = out.len();
             for (oid, val) in batch {

@@ -96,8 +96,38 @@ fn oid_content(arcs: &[u64]) -> Vec<u8> {
     out
 }
 
+/// The request PDUs we send, with their BER tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    Get,
+    GetNext,
+    GetBulk {
+        non_repeaters: u32,
+        max_repetitions: u32,
+    },
+}
+
 /// Encode a v1/v2c GetRequest for `oids`.
 pub fn encode_get(version: Version, community: &[u8], req_id: i32, oids: &[&[u64]]) -> Vec<u8> {
+    encode_request(version, community, req_id, RequestKind::Get, oids)
+}
+
+/// Encode a v1/v2c request of `kind` for `oids` (values NULL).
+pub fn encode_request(
+    version: Version,
+    community: &[u8],
+    req_id: i32,
+    kind: RequestKind,
+    oids: &[&[u64]],
+) -> Vec<u8> {
+    let (tag, f2, f3) = match kind {
+        RequestKind::Get => (0xa0, 0, 0),
+        RequestKind::GetNext => (0xa1, 0, 0),
+        RequestKind::GetBulk {
+            non_repeaters,
+            max_repetitions,
+        } => (0xa5, non_repeaters, max_repetitions),
+    };
     let mut vbl = Vec::new();
     for oid in oids {
         let mut vb = Vec::new();
@@ -107,13 +137,13 @@ pub fn encode_get(version: Version, community: &[u8], req_id: i32, oids: &[&[u64
     }
     let mut pdu = Vec::new();
     push_tlv(&mut pdu, 0x02, &int_content(i64::from(req_id)));
-    push_tlv(&mut pdu, 0x02, &[0]);
-    push_tlv(&mut pdu, 0x02, &[0]);
+    push_tlv(&mut pdu, 0x02, &int_content(i64::from(f2)));
+    push_tlv(&mut pdu, 0x02, &int_content(i64::from(f3)));
     push_tlv(&mut pdu, 0x30, &vbl);
     let mut msg = Vec::new();
     push_tlv(&mut msg, 0x02, &int_content(version as i64));
     push_tlv(&mut msg, 0x04, community);
-    push_tlv(&mut msg, 0xa0, &pdu);
+    push_tlv(&mut msg, tag, &pdu);
     let mut out = Vec::with_capacity(msg.len() + 4);
     push_tlv(&mut out, 0x30, &msg);
     out
@@ -301,6 +331,24 @@ mod tests {
             let b = encode_get(Version::V1, b"x", id, &[&[1, 3, 6, 1, 4, 1, 4_294_967_295]]);
             assert_eq!(Pdu::from_bytes(&b).unwrap().req_id, id);
         }
+    }
+
+    #[test]
+    fn bulk_and_next_requests_round_trip_through_snmp2() {
+        let oids: [&[u64]; 2] = [&[1, 3, 6, 1, 2, 1, 2, 2, 1, 2], &[1, 3, 6, 1, 2, 1, 31]];
+        let kind = RequestKind::GetBulk {
+            non_repeaters: 1,
+            max_repetitions: 300,
+        };
+        let bytes = encode_request(Version::V2C, b"c", 9, kind, &oids);
+        let pdu = Pdu::from_bytes(&bytes).unwrap();
+        assert_eq!(pdu.message_type, MessageType::GetBulkRequest);
+        // snmp2 reads non-repeaters and max-repetitions into the error fields
+        assert_eq!((pdu.error_status, pdu.error_index), (1, 300));
+        assert_eq!(pdu.varbinds.count(), 2);
+        let next = encode_request(Version::V1, b"c", 9, RequestKind::GetNext, &oids[..1]);
+        let pdu = Pdu::from_bytes(&next).unwrap();
+        assert_eq!(pdu.message_type, MessageType::GetNextRequest);
     }
 
     #[test]
