@@ -2,7 +2,8 @@
 # The main job, from a fresh machine: install what the lab needs, build
 # netcensus, bring up the project's lab (network namespaces + snmpsim serving
 # real device recordings), scan it from inside the lab's scanner namespace,
-# and write the report. Run as root.
+# and write the report and a baseline; with the default lab, also check the
+# expected topology, change the lab and report the drift. Run as root.
 #   CONFIG=tests/lab/configs/scale.toml examples/demo.sh   # 87 devices + 2000 hosts
 #   OUT=/tmp/report examples/demo.sh                        # where the results go
 set -euo pipefail
@@ -21,7 +22,21 @@ cargo build --release --locked
 mkdir -p "$out"
 # the scanner runs in the lab's scanner namespace: no default route, the lab only
 ip netns exec ncs-scan target/release/netcensus scan 10.77.0.0/16 fd77::/120 fd77::2:0/120 \
-    -o "$out/scan.json" -o "$out/report.txt"
+    --inventory -o "$out/scan.json" -o "$out/report.txt" --save-baseline "$out/baseline.json"
 echo
-echo "report: $out/report.txt, scan file: $out/scan.json"
+echo "report: $out/report.txt, scan file: $out/scan.json, baseline: $out/baseline.json"
+if [ -z "${CONFIG:-}" ]; then
+    echo
+    echo "== the expected topology (examples/lab-topology.toml) against the scan"
+    # (--allow-unknown: the IPv6 addresses of the dual-stack devices count as devices of their own)
+    target/release/netcensus check examples/lab-topology.toml "$out/scan.json" --allow-unknown -o "$out/check.txt"
+    echo
+    echo "== some time later: the site changed (tests/lab/configs/drift-after.toml); scan against the baseline"
+    "$lab" up tests/lab/configs/drift-after.toml
+    ip netns exec ncs-scan target/release/netcensus scan 10.77.0.0/16 fd77::/120 fd77::2:0/120 \
+        --inventory -q -o "$out/scan-later.json" --baseline "$out/baseline.json" \
+        --diff-output "$out/drift.json" --diff-output "$out/drift.txt" --fail-on any \
+        && echo "no drift" || echo "(exit $?: drift found, as --fail-on any asks)"
+    echo "drift: $out/drift.txt and $out/drift.json (netcensus/diff/v1)"
+fi
 echo "the lab stays up for more runs ('$lab exec target/release/netcensus scan ...'); '$lab down' removes it"

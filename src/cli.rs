@@ -38,6 +38,13 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Show why a device of a scan file was classified as it was.
     Explain(ExplainArgs),
+    /// Save baselines.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Compare a scan with a baseline: what was added, removed, moved, changed.
+    Diff(Box<DiffArgs>),
+    /// Check a scan against an expected topology; exit 1 if an expectation fails.
+    Check(CheckArgs),
     /// List, show or validate the classification profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -252,5 +259,98 @@ pub struct ScanArgs {
     pub output: Vec<PathBuf>,
     /// Format on stdout.
     #[arg(long, value_enum, default_value = "table", help_heading = "Output")]
+    pub format: StdoutFormat,
+
+    /// Save the scan as a baseline in FILE (atomically; an interrupted scan is not saved).
+    #[arg(long = "save-baseline", value_name = "FILE", help_heading = "Drift")]
+    pub save_baseline: Option<PathBuf>,
+    /// Hold an exclusive lock on FILE for the run; if another run holds it, exit 75 at once. --save-baseline B locks B.lock by itself.
+    #[arg(long = "lock", value_name = "FILE", help_heading = "Drift")]
+    pub lock: Option<PathBuf>,
+    /// Compare the scan with the baseline FILE and print the drift (even with -q).
+    #[arg(long = "baseline", value_name = "FILE", help_heading = "Drift")]
+    pub baseline: Option<PathBuf>,
+    /// Write the drift to FILE (.json: netcensus/diff/v1, .txt: text). Needs --baseline.
+    #[arg(long = "diff-output", value_name = "FILE", help_heading = "Drift")]
+    pub diff_output: Vec<PathBuf>,
+    #[command(flatten)]
+    pub drift: DriftArgs,
+}
+
+/// What counts as drift, and what fails the run.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Exit 1 when drift of these kinds is found: any, or a list of added, removed, moved, replaced, changed, rebooted, interfaces, links, health, rtt.
+    #[arg(long = "fail-on", value_name = "KINDS", help_heading = "Drift")]
+    pub fail_on: Option<String>,
+    /// Ignore and tolerance rules (TOML: [ignore], [compare], [tolerance]; see the README).
+    #[arg(long = "rules", value_name = "FILE", help_heading = "Drift")]
+    pub rules: Option<PathBuf>,
+    /// Do not compare this device field (repeatable), e.g. sys_location.
+    #[arg(long = "ignore-field", value_name = "FIELD", help_heading = "Drift")]
+    pub ignore_field: Vec<String>,
+    /// Leave out this device: id, sysName or IP (repeatable).
+    #[arg(long = "ignore-device", value_name = "DEVICE", help_heading = "Drift")]
+    pub ignore_device: Vec<String>,
+    /// Leave out every device in this prefix (repeatable).
+    #[arg(long = "ignore-prefix", value_name = "CIDR", help_heading = "Drift")]
+    pub ignore_prefix: Vec<String>,
+    /// Leave out interfaces whose name matches this regex (repeatable).
+    #[arg(
+        long = "ignore-interface",
+        value_name = "REGEX",
+        help_heading = "Drift"
+    )]
+    pub ignore_interface: Vec<String>,
+    /// RTT regression: average up by more than MS (and by the factor of the rules; default 20 ms, 3x).
+    #[arg(long = "rtt-tolerance", value_name = "MS", help_heading = "Drift")]
+    pub rtt_tolerance: Option<f64>,
+    /// Report interfaces whose errors+discards grew by more than N (default: counters not compared).
+    #[arg(long = "counter-tolerance", value_name = "N", help_heading = "Drift")]
+    pub counter_tolerance: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The baseline (a scan file).
+    pub baseline: PathBuf,
+    /// The newer scan file.
+    pub scan: PathBuf,
+    #[command(flatten)]
+    pub drift: DriftArgs,
+    /// Write the drift to FILE (repeatable; .json: netcensus/diff/v1, .txt: text).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: StdoutFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Save a scan file as a baseline (sorted, run costs dropped, written atomically).
+    Save {
+        /// A scan file written by `netcensus scan -o FILE.json`.
+        scan: PathBuf,
+        /// The baseline file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Expected topology: TOML (devices, links, allow_unknown) or a NetBox device CSV export.
+    pub topology: PathBuf,
+    /// A scan file.
+    pub scan: PathBuf,
+    /// Devices the topology does not list do not fail the check.
+    #[arg(long = "allow-unknown")]
+    pub allow_unknown: bool,
+    /// Write the results to FILE (repeatable; .json: netcensus/check/v1, .txt: text).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: StdoutFormat,
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub const EXIT_USAGE: i32 = 2;
 /// Exit code: the scan itself could not run (no ICMP permission, no socket).
 pub const EXIT_CANNOT_RUN: i32 = 3;
+/// Exit code: another run holds the lock (EX_TEMPFAIL: try again later).
+pub const EXIT_LOCKED: i32 = 75;
 /// Exit code: interrupted; partial results were written.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -87,6 +89,19 @@ pub enum Error {
     ScanFile { path: PathBuf, reason: String },
     #[error("{0}")]
     Usage(String),
+    /// A mistake in an input file (rules, topology), at its line (0: the
+    /// file as a whole).
+    #[error("{file}{}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
+    Input {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error(
+        "another netcensus run holds the lock '{}' (its pid is in the file); not starting a second one",
+        path.display()
+    )]
+    Locked { path: PathBuf },
     #[error("cannot write '{}': {source}", path.display())]
     Write {
         path: PathBuf,
@@ -102,8 +117,10 @@ impl Error {
             | Error::Usage(_)
             | Error::Write { .. }
             | Error::Profile(_)
-            | Error::ScanFile { .. } => EXIT_USAGE,
+            | Error::ScanFile { .. }
+            | Error::Input { .. } => EXIT_USAGE,
             Error::Probe(_) => EXIT_CANNOT_RUN,
+            Error::Locked { .. } => EXIT_LOCKED,
         }
     }
 }

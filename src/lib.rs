@@ -3,10 +3,13 @@
 //! Data flows one way: targets → probe → collect → classify → model → diff
 //! → report. This library never prints; the binary's `ui` does.
 
+pub mod baseline;
 pub mod classify;
 pub mod collect;
+pub mod diff;
 pub mod error;
 pub mod event;
+pub mod lock;
 pub mod model;
 pub mod output;
 pub mod probe;
@@ -14,3 +17,4 @@ pub mod profile;
 pub mod report;
 pub mod scan;
 pub mod targets;
+pub mod topology;

@@ -76,6 +76,9 @@ fn main() -> ExitCode {
                 commands::scan::run(a, profiles?, dir, cli.quiet, cli.verbose).await
             }
             Command::Explain(a) => commands::explain::run(a, &profiles?),
+            Command::Baseline(c) => commands::baseline::run(c),
+            Command::Diff(a) => commands::diff::run(a),
+            Command::Check(a) => commands::check::run(a),
             Command::Profiles(c) => commands::profiles::run(c, cli.profiles_dir.as_deref()),
         }
     });

@@ -226,6 +226,11 @@ pub struct WalkStats {
 pub struct Health {
     pub status: String,
     pub reasons: Vec<String>,
+    /// The failing checks (`unreachable`, `loss`, `rtt`, `cpu`, `mem`,
+    /// `temp`, `reboot`, `oper_down`, `if_errors`) and the level of each:
+    /// what a diff compares, so a measured value can be left out.
+    #[serde(default)]
+    pub checks: BTreeMap<String, String>,
     pub cpu_pct: Option<f64>,
     pub mem_pct: Option<f64>,
     pub temp_c: Option<f64>,

@@ -234,3 +234,155 @@ fn snmpv3_flag_errors() {
         "sha3",
     );
 }
+
+/// `netcensus ARGS` exits 2 with one short line containing `needle`.
+fn cmd_fails_with(args: &[&str], needle: &str) {
+    let out = netcensus().args(args).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains(needle),
+        "stderr for {args:?} lacks {needle:?}:\n{err}"
+    );
+    assert_eq!(
+        err.trim().lines().count(),
+        1,
+        "not one line for {args:?}:\n{err}"
+    );
+}
+
+/// A minimal valid scan file with one device.
+const SCAN: &str = r#"{"schema": "netcensus/scan/v1",
+ "tool": {"name": "netcensus", "version": "0.1.0"},
+ "started_at": "2026-11-25T10:00:00.000Z", "finished_at": "2026-11-25T10:00:02.000Z",
+ "duration_ms": 2000, "targets": ["10.0.0.0/24"], "excluded": [], "profile": "standard",
+ "interrupted": false,
+ "stats": {"addresses": 254, "icmp_alive": 1, "snmp_responding": 0, "tcp_alive": 0,
+           "devices": 1, "packets_sent": 254},
+ "devices": [{"id": "10.0.0.1", "ip": "10.0.0.1", "found_by": ["icmp"], "icmp": null,
+   "snmp": null, "tcp_port": null, "role": "unknown", "vendor": null, "model": null,
+   "os": null, "os_version": null, "serial": null, "classified_by": {}, "facts": null,
+   "errors": [], "interfaces": null, "neighbors": null, "health": null,
+   "snmp_stats": {"pdus_sent": 1, "pdus_received": 1, "varbinds": 7, "bytes_sent": 60,
+                  "bytes_received": 200, "duration_ms": 3, "interface_walk": null}}]}
+"#;
+
+#[test]
+fn diff_baseline_and_check_input_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n).to_str().unwrap().to_string();
+    std::fs::write(p("a.json"), SCAN).unwrap();
+    std::fs::write(p("broken.json"), &SCAN[..SCAN.len() / 2]).unwrap();
+    std::fs::write(p("other.json"), "{\"schema\": \"something/else\"}").unwrap();
+    std::fs::write(
+        p("rules.toml"),
+        "[ignore]\nfields = [\"sys_name\",\n  \"colour\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("topo.toml"),
+        "[[device]]\nip = \"10.0.0.1\"\n\n[[device]]\nrole = \"router\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p("nb.csv"),
+        "Name,IP Address\nsw1,10.0.0.1/24\nsw2,10.0.0.x\n",
+    )
+    .unwrap();
+    let (a, broken, other) = (p("a.json"), p("broken.json"), p("other.json"));
+
+    // an identical scan: no drift, exit 0 even with --fail-on any
+    netcensus()
+        .args(["diff", &a, &a, "--fail-on", "any"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no drift"));
+    cmd_fails_with(&["diff", &a, "/nonexistent/b.json"], "/nonexistent/b.json");
+    cmd_fails_with(&["diff", &broken, &a], "broken.json");
+    cmd_fails_with(&["diff", &broken, &a], "line ");
+    cmd_fails_with(&["diff", &other, &a], "something/else");
+    cmd_fails_with(&["diff", &a, &a, "--fail-on", "added,typo"], "'typo'");
+    cmd_fails_with(
+        &["diff", &a, &a, "--rules", &p("rules.toml")],
+        "rules.toml:3: ignore.fields: unknown field 'colour'",
+    );
+    cmd_fails_with(
+        &["diff", &a, &a, "--ignore-prefix", "10.0.0.0/40"],
+        "--ignore-prefix",
+    );
+    cmd_fails_with(
+        &["diff", &a, &a, "--ignore-interface", "(Gi"],
+        "--ignore-interface",
+    );
+    cmd_fails_with(&["diff", &a, &a, "-o", &p("d.html")], "d.html");
+    cmd_fails_with(
+        &["check", &p("topo.toml"), &a],
+        "topo.toml:4: device: needs an ip or a name",
+    );
+    cmd_fails_with(
+        &["check", &p("nb.csv"), &a],
+        "nb.csv:3: IP Address: '10.0.0.x'",
+    );
+    cmd_fails_with(
+        &["baseline", "save", &broken, "-o", &p("b.json")],
+        "broken.json",
+    );
+    // scan flags are checked before any packet
+    fails_with(&["10.0.0.1", "--fail-on", "any"], "need --baseline");
+    fails_with(&["10.0.0.1", "--baseline", &broken], "broken.json");
+    fails_with(
+        &["10.0.0.1", "--baseline", &a, "--rules", &p("rules.toml")],
+        "rules.toml:3",
+    );
+    fails_with(
+        &["10.0.0.1", "--save-baseline", "/nonexistent/dir/b.json"],
+        "/nonexistent/dir/b.json",
+    );
+
+    // a baseline: the scan without its run costs; a failed save leaves the old one whole
+    netcensus()
+        .args(["baseline", "save", &a, "-o", &p("base.json")])
+        .assert()
+        .code(0);
+    let base = std::fs::read_to_string(p("base.json")).unwrap();
+    assert!(base.contains("\"snmp_stats\": null") && base.ends_with("}\n"));
+    netcensus()
+        .args(["baseline", "save", &broken, "-o", &p("base.json")])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read_to_string(p("base.json")).unwrap(), base);
+    // an interrupted scan is not a baseline
+    std::fs::write(
+        p("int.json"),
+        SCAN.replace("\"interrupted\": false", "\"interrupted\": true"),
+    )
+    .unwrap();
+    cmd_fails_with(
+        &["baseline", "save", &p("int.json"), "-o", &p("base.json")],
+        "interrupted",
+    );
+    assert_eq!(std::fs::read_to_string(p("base.json")).unwrap(), base);
+}
+
+#[test]
+fn a_second_run_on_the_same_lock_exits_75_before_sending_anything() {
+    let d = tempfile::tempdir().unwrap();
+    let base = d.path().join("base.json");
+    let lock = std::fs::File::create(d.path().join("base.json.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let out = scan()
+        .args(["10.0.0.1", "--save-baseline", base.to_str().unwrap()])
+        .assert()
+        .code(75);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("base.json.lock") && err.contains("holds the lock"),
+        "{err}"
+    );
+    let other = d.path().join("cron.lock");
+    let held = std::fs::File::create(&other).unwrap();
+    held.try_lock().unwrap();
+    scan()
+        .args(["10.0.0.1", "--lock", other.to_str().unwrap()])
+        .assert()
+        .code(75);
+}

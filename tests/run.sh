@@ -2,7 +2,8 @@
 # The test command: installs what the tests need on a bare machine (apt
 # packages, the snmpsim venv), brings up the project's own lab in network
 # namespaces (tests/lab/nclab, config tests/lab/configs/test.toml), runs every
-# test including the lab ones, then the classification accuracy test against
+# test including the lab ones, then the drift test (two lab states of its
+# own), then the classification accuracy test against
 # tests/lab/configs/all-devices.toml, and takes the lab down again. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +27,10 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 
 echo "== tests (unit, CLI, lab)"
-cargo test --locked -- --include-ignored --skip classification_accuracy
+cargo test --locked -- --include-ignored --skip classification_accuracy --skip drift_
+
+echo "== drift and topology checks (the test brings up small.toml, then drift-after.toml)"
+cargo test --locked --test drift -- --include-ignored
 
 echo "== classification accuracy (all-devices lab: 87 recordings; a cold cache takes a few minutes)"
 "$lab" up tests/lab/configs/all-devices.toml

@@ -1,7 +1,7 @@
 //! Health: CPU, memory and temperature from the metrics of
 //! profiles/health.toml, and the device's status from thresholds.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::walk::{walk, Rows, WalkOptions};
 use crate::model::{Health, Icmp, Interface};
@@ -142,18 +142,26 @@ const ORDER: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
 pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     let mut status = 0usize;
     let mut reasons = Vec::new();
-    let mut flag = |level: usize, reason: String| {
+    let mut checks = BTreeMap::new();
+    let mut flag = |level: usize, check: &str, reason: String| {
         status = status.max(level);
         reasons.push(reason);
+        let worst = checks.entry(check.to_string()).or_insert(level);
+        *worst = (*worst).max(level);
     };
     let pinged = i.icmp.is_some_and(|p| p.received > 0);
     if !pinged && !i.snmp_answered && i.icmp.is_some() {
-        flag(3, "no answer to the echoes after the sweep found it".into());
+        flag(
+            3,
+            "unreachable",
+            "no answer to the echoes after the sweep found it".into(),
+        );
     }
     if let Some(p) = i.icmp.filter(|p| p.received > 0) {
         if p.loss_pct >= t.loss_crit {
             flag(
                 2,
+                "loss",
                 format!(
                     "packet loss {:.0}% (critical ≥ {}%)",
                     p.loss_pct, t.loss_crit
@@ -162,6 +170,7 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
         } else if p.loss_pct >= t.loss_warn {
             flag(
                 1,
+                "loss",
                 format!(
                     "packet loss {:.0}% (warning ≥ {}%)",
                     p.loss_pct, t.loss_warn
@@ -172,26 +181,35 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
             if r.avg >= t.rtt_crit_ms {
                 flag(
                     2,
+                    "rtt",
                     format!("RTT {:.1} ms (critical ≥ {} ms)", r.avg, t.rtt_crit_ms),
                 );
             } else if r.avg >= t.rtt_warn_ms {
                 flag(
                     1,
+                    "rtt",
                     format!("RTT {:.1} ms (warning ≥ {} ms)", r.avg, t.rtt_warn_ms),
                 );
             }
         }
     }
     let mut gauge = |what: &str, unit: &str, v: Option<&(f64, String)>, warn: f64, crit: f64| {
+        let check = match what {
+            "CPU" => "cpu",
+            "memory" => "mem",
+            _ => "temp",
+        };
         if let Some((v, by)) = v {
             if *v >= crit {
                 flag(
                     2,
+                    check,
                     format!("{what} {v}{unit} (critical ≥ {crit}{unit}; {by})"),
                 );
             } else if *v >= warn {
                 flag(
                     1,
+                    check,
                     format!("{what} {v}{unit} (warning ≥ {warn}{unit}; {by})"),
                 );
             }
@@ -213,6 +231,7 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
         if secs < t.reboot_warn.as_secs() {
             flag(
                 1,
+                "reboot",
                 format!(
                     "rebooted {} ago",
                     humantime::format_duration(std::time::Duration::from_secs(secs))
@@ -237,6 +256,7 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
                 };
                 flag(
                     1,
+                    "oper_down",
                     format!(
                         "{} interface(s) admin-up but oper-down: {}{more}",
                         down.len(),
@@ -254,6 +274,7 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
             let shown: Vec<&str> = errs.iter().take(5).map(String::as_str).collect();
             flag(
                 1,
+                "if_errors",
                 format!(
                     "{} interface(s) with ≥ {} errors since boot: {}",
                     errs.len(),
@@ -267,6 +288,10 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     Health {
         status: ORDER[status].to_string(),
         reasons,
+        checks: checks
+            .into_iter()
+            .map(|(k, v)| (k, ORDER[v].to_string()))
+            .collect(),
         cpu_pct: r.and_then(|r| r.cpu.as_ref().map(|v| v.0)),
         mem_pct: r.and_then(|r| r.mem.as_ref().map(|v| v.0)),
         temp_c: r.and_then(|r| r.temp.as_ref().map(|v| v.0)),

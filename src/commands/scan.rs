@@ -143,7 +143,36 @@ pub async fn run(
     quiet: bool,
     verbose: bool,
 ) -> Result<i32, Error> {
+    // cron: one run at a time per baseline, checked before anything else
+    let _locks = [
+        a.lock.clone(),
+        a.save_baseline.as_deref().map(netcensus::lock::path_for),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<std::collections::BTreeSet<_>>()
+    .iter()
+    .map(|p| netcensus::lock::acquire(p))
+    .collect::<Result<Vec<_>, _>>()?;
     let settings = settings(a, profiles, profiles_dir)?;
+    // drift: every input checked before the sweep, not after it
+    let drift = match &a.baseline {
+        Some(p) => Some((
+            super::diff::load_baseline(p)?,
+            super::diff::rules(&a.drift)?,
+            super::diff::outputs(&a.diff_output, "--diff-output")?,
+        )),
+        None if !a.diff_output.is_empty() || a.drift.fail_on.is_some() => {
+            return Err(Error::Usage(
+                "--diff-output and --fail-on need --baseline FILE".into(),
+            ))
+        }
+        None => None,
+    };
+    let fail = super::diff::fail_on(&a.drift)?;
+    if let Some(p) = &a.save_baseline {
+        check_writable(p)?;
+    }
     let mut outputs = Vec::new();
     for p in &a.output {
         let f = Format::from_path(p).ok_or_else(|| {
@@ -183,9 +212,22 @@ pub async fn run(
         };
         crate::print_stdout(&text);
     }
-    Ok(if scan.interrupted {
-        EXIT_INTERRUPTED
-    } else {
-        0
-    })
+    if scan.interrupted {
+        // partial results are written above, but neither compared nor
+        // saved as a baseline: the missing devices are not gone
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if let Some(p) = &a.save_baseline {
+        netcensus::baseline::save(&scan, p)?;
+    }
+    let Some((old, rules, files)) = drift else {
+        return Ok(0);
+    };
+    let d = netcensus::diff::diff(&old, &scan, &rules);
+    super::diff::write(&d, &files)?;
+    // cron: quiet unless something changed; JSON on stdout stays JSON
+    if matches!(a.format, StdoutFormat::Table) && (!quiet || !d.changes.is_empty()) {
+        crate::print_stdout(&report::diff::render(&d));
+    }
+    Ok(super::diff::verdict(&d, fail.as_ref()))
 }

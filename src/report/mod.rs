@@ -1,5 +1,7 @@
 //! Renderers: each a pure function from the model to text.
 
+pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod json;
 pub mod table;

@@ -9,7 +9,7 @@ const WIDTH: u16 = 100;
 
 /// Device-supplied text is data: control characters become visible escapes
 /// and long text is cut, so a hostile agent cannot redraw the terminal.
-fn cell(text: &str, max: usize) -> String {
+pub fn cell(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

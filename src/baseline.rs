@@ -1,0 +1,74 @@
+//! Scan files in and baselines out. A baseline is a scan file (same schema)
+//! without what only describes the run's cost (`snmp_stats`), so that
+//! saving one after each scan gives diffs in git that are about the network.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::model::{ScanFile, SCAN_SCHEMA};
+use crate::output::write_atomic;
+use crate::report;
+
+/// Read a scan file (or baseline); errors name the file and line.
+pub fn load(path: &Path) -> Result<ScanFile, Error> {
+    let bad = |reason: String| Error::ScanFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    parse(&text).map_err(bad)
+}
+
+/// Parse the text of a scan file.
+pub fn parse(text: &str) -> Result<ScanFile, String> {
+    // the schema first: a file of another kind gets a clear message, not a
+    // complaint about its first unexpected field
+    let head: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("line {}: {}", e.line(), strip_position(&e)))?;
+    match head.get("schema").and_then(|s| s.as_str()) {
+        Some(SCAN_SCHEMA) => {}
+        Some(other) => {
+            return Err(format!(
+                "schema '{other}' is not {SCAN_SCHEMA} (not a netcensus scan file, or a newer one)"
+            ))
+        }
+        None => return Err(format!("no \"schema\": \"{SCAN_SCHEMA}\" field")),
+    }
+    serde_json::from_str(text).map_err(|e| format!("line {}: {}", e.line(), strip_position(&e)))
+}
+
+/// serde_json's message without its trailing " at line L column C".
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The baseline form of a scan: devices sorted by address, run costs dropped.
+pub fn normalise(scan: &ScanFile) -> ScanFile {
+    let mut b = scan.clone();
+    for d in &mut b.devices {
+        d.snmp_stats = None;
+    }
+    b.devices.sort_by(|x, y| {
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        ip(&x.ip).cmp(&ip(&y.ip)).then(x.ip.cmp(&y.ip))
+    });
+    b
+}
+
+/// Write `scan` as a baseline, atomically: the old file stays whole until
+/// the new one is complete. An interrupted scan is refused: its missing
+/// devices would all look removed next time.
+pub fn save(scan: &ScanFile, path: &Path) -> Result<(), Error> {
+    if scan.interrupted {
+        return Err(Error::Usage(format!(
+            "not saving an interrupted scan as baseline '{}'",
+            path.display()
+        )));
+    }
+    write_atomic(path, report::json::render(&normalise(scan)).as_bytes())
+}

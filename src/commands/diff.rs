@@ -1,0 +1,112 @@
+//! `netcensus diff BASELINE SCAN`, and the drift part of `scan --baseline`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use netcensus::baseline;
+use netcensus::diff::{self, parse_kinds, Diff, Kind, Rules};
+use netcensus::error::Error;
+use netcensus::output::{check_writable, write_atomic};
+use netcensus::report::{self, Format};
+
+use crate::cli::{DiffArgs, DriftArgs, StdoutFormat};
+
+/// Exit code: the check failed (drift of a `--fail-on` kind).
+pub const EXIT_FAILED: i32 = 1;
+
+/// The rules of the flags, on top of the rules file.
+pub fn rules(a: &DriftArgs) -> Result<Rules, Error> {
+    let mut r = Rules::default();
+    if let Some(f) = &a.rules {
+        r.load(f)?;
+    }
+    let flag = |name: &str, res: Result<(), String>| {
+        res.map_err(|m| Error::Usage(format!("--{name}: {m}")))
+    };
+    for f in &a.ignore_field {
+        flag("ignore-field", r.ignore_field(f))?;
+    }
+    for p in &a.ignore_prefix {
+        flag("ignore-prefix", r.ignore_prefix(p))?;
+    }
+    for i in &a.ignore_interface {
+        flag("ignore-interface", r.ignore_interface(i))?;
+    }
+    r.devices.extend(a.ignore_device.iter().cloned());
+    if let Some(ms) = a.rtt_tolerance {
+        if !(ms >= 0.0 && ms.is_finite()) {
+            return Err(Error::Usage("--rtt-tolerance: must be a number ≥ 0".into()));
+        }
+        r.rtt_ms = ms;
+    }
+    if let Some(n) = a.counter_tolerance {
+        r.counters = Some(n);
+    }
+    Ok(r)
+}
+
+/// The `--fail-on` kinds, if any.
+pub fn fail_on(a: &DriftArgs) -> Result<Option<BTreeSet<Kind>>, Error> {
+    a.fail_on
+        .as_deref()
+        .map(|s| parse_kinds(s).map_err(|m| Error::Usage(format!("--fail-on: {m}"))))
+        .transpose()
+}
+
+/// Check the output files' formats and directories before any work.
+pub fn outputs(files: &[PathBuf], flag: &str) -> Result<Vec<(PathBuf, Format)>, Error> {
+    files
+        .iter()
+        .map(|p| {
+            let f = Format::from_path(p).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{flag} {}: unknown output format (use a .json or .txt file name)",
+                    p.display()
+                ))
+            })?;
+            check_writable(p)?;
+            Ok((p.clone(), f))
+        })
+        .collect()
+}
+
+/// Write the diff to its output files.
+pub fn write(d: &Diff, files: &[(PathBuf, Format)]) -> Result<(), Error> {
+    for (path, format) in files {
+        let text = match format {
+            Format::Json => report::diff::json(d),
+            Format::Table => report::diff::render(d),
+        };
+        write_atomic(path, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The exit code for a diff under `--fail-on`.
+pub fn verdict(d: &Diff, fail: Option<&BTreeSet<Kind>>) -> i32 {
+    match fail {
+        Some(kinds) if d.has_any(kinds) => EXIT_FAILED,
+        _ => 0,
+    }
+}
+
+/// Load a baseline for `--baseline`.
+pub fn load_baseline(p: &Path) -> Result<netcensus::model::ScanFile, Error> {
+    baseline::load(p)
+}
+
+/// `netcensus diff`.
+pub fn run(a: &DiffArgs) -> Result<i32, Error> {
+    let rules = rules(&a.drift)?;
+    let fail = fail_on(&a.drift)?;
+    let files = outputs(&a.output, "-o")?;
+    let old = baseline::load(&a.baseline)?;
+    let new = baseline::load(&a.scan)?;
+    let d = diff::diff(&old, &new, &rules);
+    write(&d, &files)?;
+    crate::print_stdout(&match a.format {
+        StdoutFormat::Json => report::diff::json(&d),
+        StdoutFormat::Table => report::diff::render(&d),
+    });
+    Ok(verdict(&d, fail.as_ref()))
+}

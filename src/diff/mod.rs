@@ -1,0 +1,652 @@
+//! Drift between a baseline and a scan: a pure function from two scan files
+//! (and the ignore/tolerance rules) to a list of changes, each of one kind.
+//!
+//! Devices are paired before anything is compared, strongest evidence
+//! first: serial number, then shared interface MACs, then sysName (with a
+//! compatible sysObjectID), then the IP address. So a device that changed
+//! its IP is one `moved` change, never a `removed` plus an `added`, and a
+//! renamed device at the same IP is a `changed` sysName, not a replacement.
+
+pub mod rules;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Device, Interface, Neighbor, ScanFile};
+pub use rules::{parse_kinds, Kind, Rules, KINDS};
+
+/// Schema identifier of the diff file.
+pub const DIFF_SCHEMA: &str = "netcensus/diff/v1";
+
+/// One change between the baseline and the scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub kind: Kind,
+    /// The device's address in the scan (in the baseline for `removed`).
+    pub ip: String,
+    /// Its address in the baseline, where it differs (`moved`).
+    pub old_ip: Option<String>,
+    /// Stable identity (scan side, else baseline side).
+    pub id: String,
+    /// sysName, where known.
+    pub name: Option<String>,
+    /// What changed: a device field (`sys_name`), `interface NAME`, `link`,
+    /// `health`, `rtt_ms`, `uptime`; null for whole-device changes.
+    pub field: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// The change in one line, for people.
+    pub text: String,
+}
+
+/// Which two scans were compared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    pub started_at: String,
+    pub targets: Vec<String>,
+    pub devices: usize,
+}
+
+/// The diff file (`netcensus/diff/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diff {
+    pub schema: String,
+    pub baseline: Side,
+    pub scan: Side,
+    /// Changes per kind (every kind listed, zero included).
+    pub counts: BTreeMap<Kind, usize>,
+    pub changes: Vec<Change>,
+}
+
+impl Diff {
+    /// True when a change of one of `kinds` is present.
+    pub fn has_any(&self, kinds: &BTreeSet<Kind>) -> bool {
+        self.changes.iter().any(|c| kinds.contains(&c.kind))
+    }
+}
+
+/// Device fields compared for `changed`, with their names in the scan file.
+pub const FIELDS: [&str; 11] = [
+    "sys_name",
+    "sys_descr",
+    "sys_object_id",
+    "sys_location",
+    "sys_contact",
+    "role",
+    "vendor",
+    "model",
+    "os",
+    "os_version",
+    "serial",
+];
+
+fn field(d: &Device, name: &str) -> Option<String> {
+    let s = d.snmp.as_ref();
+    match name {
+        "sys_name" => s.and_then(|s| s.sys_name.clone()),
+        "sys_descr" => s.and_then(|s| s.sys_descr.clone()),
+        "sys_object_id" => s.and_then(|s| s.sys_object_id.clone()),
+        "sys_location" => s.and_then(|s| s.sys_location.clone()),
+        "sys_contact" => s.and_then(|s| s.sys_contact.clone()),
+        "role" => d.role.clone(),
+        "vendor" => d.vendor.clone(),
+        "model" => d.model.clone(),
+        "os" => d.os.clone(),
+        "os_version" => d.os_version.clone(),
+        "serial" => d.serial.clone(),
+        _ => None,
+    }
+}
+
+/// Health checks a transition is not judged on by default: those another
+/// kind reports (`reboot`: rebooted, `oper_down`: interfaces) and load
+/// measurements that swing from one scan to the next (`loss`, `rtt`,
+/// `cpu`, `mem`; RTT regressions have their own kind and tolerance). The
+/// rules' `[compare] health_checks` brings them back.
+pub const HEALTH_CHECKS_NOT_COMPARED: [&str; 6] =
+    ["loss", "rtt", "cpu", "mem", "reboot", "oper_down"];
+
+const LEVELS: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
+
+/// A device's health judged only on the checks the diff compares.
+fn health_state(d: &Device, rules: &Rules) -> Option<&'static str> {
+    let h = d.health.as_ref()?;
+    let level = |s: &str| LEVELS.iter().position(|l| *l == s).unwrap_or(0);
+    let worst = if h.checks.is_empty() && h.status != "ok" {
+        // a scan file without per-check levels: the overall status
+        level(&h.status)
+    } else {
+        h.checks
+            .iter()
+            .filter(|(check, _)| {
+                !HEALTH_CHECKS_NOT_COMPARED.contains(&check.as_str())
+                    || rules.health_checks.contains(check.as_str())
+            })
+            .map(|(_, l)| level(l))
+            .max()
+            .unwrap_or(0)
+    };
+    LEVELS.get(worst).copied()
+}
+
+fn name_of(d: &Device) -> Option<String> {
+    d.snmp
+        .as_ref()
+        .and_then(|s| s.sys_name.clone())
+        .filter(|n| !n.trim().is_empty())
+}
+
+fn object_id(d: &Device) -> Option<&str> {
+    d.snmp.as_ref().and_then(|s| s.sys_object_id.as_deref())
+}
+
+/// Could `a` and `b` be the same box? Not when both carry a serial, or a
+/// sysObjectID, and they differ.
+fn compatible(a: &Device, b: &Device) -> bool {
+    let clash = |x: Option<&str>, y: Option<&str>| matches!((x, y), (Some(x), Some(y)) if x != y);
+    !clash(a.serial.as_deref(), b.serial.as_deref()) && !clash(object_id(a), object_id(b))
+}
+
+fn interface_macs(d: &Device) -> BTreeSet<&str> {
+    d.interfaces
+        .iter()
+        .flatten()
+        .filter_map(|i| i.mac.as_deref())
+        .collect()
+}
+
+/// How a pair was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pairing {
+    Same,
+    Replaced,
+}
+
+/// Pair baseline devices (`b`) with scan devices (`s`); returns (b, s, how).
+fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
+    let mut pairs = Vec::new();
+    let mut used_b = vec![false; b.len()];
+    let mut used_s = vec![false; s.len()];
+    // a key pairs two devices when it is unique on both sides
+    let by_key = |pairs: &mut Vec<(usize, usize, Pairing)>,
+                  used_b: &mut Vec<bool>,
+                  used_s: &mut Vec<bool>,
+                  key: &dyn Fn(&Device) -> Option<String>| {
+        let index = |list: &[&Device], used: &[bool]| {
+            let mut m: HashMap<String, Option<usize>> = HashMap::new();
+            for (i, d) in list.iter().enumerate() {
+                if used[i] {
+                    continue;
+                }
+                if let Some(k) = key(d) {
+                    m.entry(k).and_modify(|v| *v = None).or_insert(Some(i));
+                }
+            }
+            m
+        };
+        let mb = index(b, used_b);
+        let ms = index(s, used_s);
+        let mut found: Vec<(usize, usize)> = mb
+            .iter()
+            .filter_map(|(k, bi)| Some(((*bi)?, (*ms.get(k)?)?)))
+            .filter(|(bi, si)| compatible(b[*bi], s[*si]))
+            .collect();
+        found.sort_unstable();
+        for (bi, si) in found {
+            used_b[bi] = true;
+            used_s[si] = true;
+            pairs.push((bi, si, Pairing::Same));
+        }
+    };
+    by_key(&mut pairs, &mut used_b, &mut used_s, &|d| {
+        d.serial.clone().filter(|x| !x.trim().is_empty())
+    });
+    // shared interface MACs: the pair with the most in common, if unambiguous
+    let mac_owners = |list: &[&Device], used: &[bool]| {
+        let mut m: HashMap<String, Option<usize>> = HashMap::new();
+        for (i, d) in list.iter().enumerate() {
+            if !used[i] {
+                for mac in interface_macs(d) {
+                    m.entry(mac.to_string())
+                        .and_modify(|v| {
+                            if *v != Some(i) {
+                                *v = None;
+                            }
+                        })
+                        .or_insert(Some(i));
+                }
+            }
+        }
+        m
+    };
+    let (ob, os) = (mac_owners(b, &used_b), mac_owners(s, &used_s));
+    let mut shared: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for (mac, bi) in &ob {
+        if let (Some(bi), Some(Some(si))) = (bi, os.get(mac)) {
+            *shared.entry((*bi, *si)).or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<((usize, usize), usize)> = shared.into_iter().collect();
+    ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    for ((bi, si), _) in ranked {
+        if !used_b[bi] && !used_s[si] && compatible(b[bi], s[si]) {
+            used_b[bi] = true;
+            used_s[si] = true;
+            pairs.push((bi, si, Pairing::Same));
+        }
+    }
+    by_key(&mut pairs, &mut used_b, &mut used_s, &name_of);
+    // same address: the same device if compatible, else a replacement
+    let at: HashMap<&str, usize> = s
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used_s[*i])
+        .map(|(i, d)| (d.ip.as_str(), i))
+        .collect();
+    for (bi, d) in b.iter().enumerate() {
+        if used_b[bi] {
+            continue;
+        }
+        if let Some(&si) = at.get(d.ip.as_str()) {
+            let how = if compatible(d, s[si]) {
+                Pairing::Same
+            } else {
+                Pairing::Replaced
+            };
+            used_b[bi] = true;
+            used_s[si] = true;
+            pairs.push((bi, si, how));
+        }
+    }
+    pairs
+}
+
+fn parse_time(t: &str) -> Option<SystemTime> {
+    humantime::parse_rfc3339_weak(t).ok()
+}
+
+/// Compare `scan` against `baseline`.
+pub fn diff(baseline: &ScanFile, scan: &ScanFile, rules: &Rules) -> Diff {
+    let keep = |d: &&Device| !rules.ignores_device(d);
+    let b: Vec<&Device> = baseline.devices.iter().filter(keep).collect();
+    let s: Vec<&Device> = scan.devices.iter().filter(keep).collect();
+    let pairs = pair(&b, &s);
+    let elapsed = match (
+        parse_time(&baseline.started_at),
+        parse_time(&scan.started_at),
+    ) {
+        (Some(x), Some(y)) => y.duration_since(x).ok(),
+        _ => None,
+    };
+    // uptimes are read at some moment of each scan: allow both durations
+    let slack_s = (baseline.duration_ms + scan.duration_ms) as f64 / 1000.0 + rules.uptime_slack_s;
+    let mut out = Vec::new();
+    let (mut seen_b, mut seen_s) = (vec![false; b.len()], vec![false; s.len()]);
+    for &(bi, si, how) in &pairs {
+        seen_b[bi] = true;
+        seen_s[si] = true;
+        let (old, new) = (b[bi], s[si]);
+        if how == Pairing::Replaced {
+            let who = |d: &Device| {
+                format!(
+                    "{} ({})",
+                    name_of(d).unwrap_or_else(|| d.id.clone()),
+                    [d.vendor.as_deref(), d.model.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            };
+            out.push(Change {
+                kind: Kind::Replaced,
+                ip: new.ip.clone(),
+                old_ip: None,
+                id: new.id.clone(),
+                name: name_of(new),
+                field: None,
+                from: Some(old.id.clone()),
+                to: Some(new.id.clone()),
+                text: format!("{} replaced by {}", who(old), who(new)),
+            });
+            continue;
+        }
+        compare(old, new, elapsed, slack_s, rules, &mut out);
+    }
+    for (d, _) in b.iter().zip(&seen_b).filter(|(_, seen)| !**seen) {
+        out.push(whole(Kind::Removed, d, "no longer answers"));
+    }
+    for (d, _) in s.iter().zip(&seen_s).filter(|(_, seen)| !**seen) {
+        out.push(whole(Kind::Added, d, "new"));
+    }
+    out.retain(|c| !rules.ignored_kinds.contains(&c.kind));
+    out.sort_by(|x, y| {
+        let ip = |c: &Change| c.ip.parse::<IpAddr>().ok();
+        ip(x)
+            .cmp(&ip(y))
+            .then(x.ip.cmp(&y.ip))
+            .then(x.kind.cmp(&y.kind))
+            .then(x.field.cmp(&y.field))
+    });
+    let mut counts: BTreeMap<Kind, usize> = KINDS.iter().map(|k| (*k, 0)).collect();
+    for c in &out {
+        *counts.entry(c.kind).or_default() += 1;
+    }
+    let side = |f: &ScanFile, n: usize| Side {
+        started_at: f.started_at.clone(),
+        targets: f.targets.clone(),
+        devices: n,
+    };
+    Diff {
+        schema: DIFF_SCHEMA.to_string(),
+        baseline: side(baseline, b.len()),
+        scan: side(scan, s.len()),
+        counts,
+        changes: out,
+    }
+}
+
+fn describe(d: &Device) -> String {
+    let mut parts = vec![name_of(d).unwrap_or_else(|| d.ip.clone())];
+    let what: Vec<&str> = [d.role.as_deref(), d.vendor.as_deref(), d.model.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|x| *x != "unknown")
+        .collect();
+    if !what.is_empty() {
+        parts.push(format!("({})", what.join(", ")));
+    }
+    parts.join(" ")
+}
+
+fn whole(kind: Kind, d: &Device, what: &str) -> Change {
+    Change {
+        kind,
+        ip: d.ip.clone(),
+        old_ip: None,
+        id: d.id.clone(),
+        name: name_of(d),
+        field: None,
+        from: None,
+        to: None,
+        text: format!("{} {what}", describe(d)),
+    }
+}
+
+/// Everything that differs between two records of one device.
+fn compare(
+    old: &Device,
+    new: &Device,
+    elapsed: Option<std::time::Duration>,
+    slack_s: f64,
+    rules: &Rules,
+    out: &mut Vec<Change>,
+) {
+    let change = |kind: Kind,
+                  field: Option<String>,
+                  from: Option<String>,
+                  to: Option<String>,
+                  text: String| Change {
+        kind,
+        ip: new.ip.clone(),
+        old_ip: None,
+        id: new.id.clone(),
+        name: name_of(new).or_else(|| name_of(old)),
+        field,
+        from,
+        to,
+        text,
+    };
+    let label = describe(new);
+    if old.ip != new.ip {
+        let mut c = change(
+            Kind::Moved,
+            None,
+            Some(old.ip.clone()),
+            Some(new.ip.clone()),
+            format!("{label} moved from {} to {}", old.ip, new.ip),
+        );
+        c.old_ip = Some(old.ip.clone());
+        out.push(c);
+    }
+    // fields: only where both scans read the device (SNMP silent now is a
+    // health matter, not every field turning null)
+    if old.snmp.is_some() && new.snmp.is_some() {
+        for f in FIELDS {
+            if rules.fields.contains(f) {
+                continue;
+            }
+            let (x, y) = (field(old, f), field(new, f));
+            if x != y {
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
+                out.push(change(
+                    Kind::Changed,
+                    Some(f.to_string()),
+                    x.clone(),
+                    y.clone(),
+                    format!("{label}: {f} {:?} → {:?}", show(&x), show(&y)),
+                ));
+            }
+        }
+    }
+    if let Some(c) = reboot(old, new, elapsed, slack_s) {
+        out.push(change(
+            Kind::Rebooted,
+            Some("uptime".into()),
+            Some(c.0.clone()),
+            Some(c.1.clone()),
+            format!("{label} rebooted: uptime {} (expected about {})", c.1, c.0),
+        ));
+    }
+    let rebooted = out
+        .last()
+        .is_some_and(|c| c.kind == Kind::Rebooted && c.ip == new.ip);
+    if let (Some(a), Some(b)) = (&old.interfaces, &new.interfaces) {
+        for (name, from, to, text) in interface_changes(a, b, rules, rebooted) {
+            out.push(change(
+                Kind::Interfaces,
+                Some(format!("interface {name}")),
+                from,
+                to,
+                format!("{label}: interface {name} {text}"),
+            ));
+        }
+    }
+    if let (Some(a), Some(b)) = (&old.neighbors, &new.neighbors) {
+        let (ka, kb) = (link_keys(a), link_keys(b));
+        for l in ka.difference(&kb) {
+            out.push(change(
+                Kind::Links,
+                Some("link".into()),
+                Some(l.clone()),
+                None,
+                format!("{label}: link gone: {l}"),
+            ));
+        }
+        for l in kb.difference(&ka) {
+            out.push(change(
+                Kind::Links,
+                Some("link".into()),
+                None,
+                Some(l.clone()),
+                format!("{label}: new link: {l}"),
+            ));
+        }
+    }
+    if let (Some(x), Some(y)) = (health_state(old, rules), health_state(new, rules)) {
+        if x != y {
+            let why = new
+                .health
+                .as_ref()
+                .map(|h| h.reasons.join("; "))
+                .filter(|r| !r.is_empty())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            out.push(change(
+                Kind::Health,
+                Some("health".into()),
+                Some(x.to_string()),
+                Some(y.to_string()),
+                format!("{label}: health {x} → {y}{why}"),
+            ));
+        }
+    }
+    let avg = |d: &Device| {
+        d.icmp
+            .as_ref()
+            .and_then(|i| i.rtt_ms.as_ref())
+            .map(|r| r.avg)
+    };
+    if let (Some(x), Some(y)) = (avg(old), avg(new)) {
+        if y > x * rules.rtt_factor && y - x > rules.rtt_ms {
+            out.push(change(
+                Kind::Rtt,
+                Some("rtt_ms".into()),
+                Some(format!("{x}")),
+                Some(format!("{y}")),
+                format!("{label}: RTT {x:.2} ms → {y:.2} ms"),
+            ));
+        }
+    }
+}
+
+/// sysUpTime is hundredths of a second in 32 bits: it wraps after 497 days.
+const WRAP: i64 = 1 << 32;
+
+/// (expected uptime, seen uptime) when the device restarted between scans.
+fn reboot(
+    old: &Device,
+    new: &Device,
+    elapsed: Option<std::time::Duration>,
+    slack_s: f64,
+) -> Option<(String, String)> {
+    let up = |d: &Device| d.snmp.as_ref().and_then(|s| s.sys_uptime_ticks);
+    let (was, now, elapsed) = (i64::from(up(old)?), i64::from(up(new)?), elapsed?);
+    let elapsed_ticks = (elapsed.as_secs_f64() * 100.0) as i64;
+    // beyond half the wrap period, lower and higher cannot be told apart
+    if elapsed_ticks >= WRAP / 2 {
+        return None;
+    }
+    let expected = (was + elapsed_ticks).rem_euclid(WRAP);
+    // how far behind the expected value the uptime is, modulo the wrap
+    let mut behind = (expected - now).rem_euclid(WRAP);
+    if behind > WRAP / 2 {
+        behind -= WRAP;
+    }
+    let fmt = |t: i64| {
+        humantime::format_duration(std::time::Duration::from_secs((t.max(0) / 100) as u64))
+            .to_string()
+    };
+    (behind as f64 > slack_s * 100.0).then(|| (fmt(expected), fmt(now)))
+}
+
+/// Interface keys: the name (ifName, else ifDescr), which survives the
+/// ifIndex renumbering of a reboot; a repeated name gets `#2`, `#3`, ….
+fn by_name(list: &[Interface]) -> BTreeMap<String, &Interface> {
+    let mut out = BTreeMap::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut sorted: Vec<&Interface> = list.iter().collect();
+    sorted.sort_by_key(|i| i.index);
+    for i in sorted {
+        let base = i
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("ifIndex {}", i.index));
+        let n = seen.entry(base.clone()).or_default();
+        *n += 1;
+        let key = if *n == 1 { base } else { format!("{base}#{n}") };
+        out.insert(key, i);
+    }
+    out
+}
+
+fn status(i: &Interface) -> String {
+    let s = |v: Option<bool>| match v {
+        Some(true) => "up",
+        Some(false) => "down",
+        None => "?",
+    };
+    format!("admin {} oper {}", s(i.admin_up), s(i.oper_up))
+}
+
+type IfChange = (String, Option<String>, Option<String>, String);
+
+fn interface_changes(
+    old: &[Interface],
+    new: &[Interface],
+    rules: &Rules,
+    rebooted: bool,
+) -> Vec<IfChange> {
+    let (a, b) = (by_name(old), by_name(new));
+    let mut out = Vec::new();
+    let ignored = |n: &str| rules.interfaces.iter().any(|r| r.is_match(n));
+    for (name, i) in &a {
+        if ignored(name) {
+            continue;
+        }
+        match b.get(name) {
+            None => out.push((name.clone(), Some(status(i)), None, "removed".into())),
+            Some(j) => {
+                let (x, y) = (status(i), status(j));
+                if x != y {
+                    out.push((
+                        name.clone(),
+                        Some(x.clone()),
+                        Some(y.clone()),
+                        format!("{x} → {y}"),
+                    ));
+                }
+                // error counters only under a tolerance, and not across a
+                // reboot (counters restart from zero)
+                if let (Some(tol), false) = (rules.counters, rebooted) {
+                    let sum = |k: &Interface| {
+                        [k.in_errors, k.out_errors, k.in_discards, k.out_discards]
+                            .iter()
+                            .flatten()
+                            .sum::<u64>()
+                    };
+                    let (p, q) = (sum(i), sum(j));
+                    if q > p && q - p > tol {
+                        out.push((
+                            name.clone(),
+                            Some(p.to_string()),
+                            Some(q.to_string()),
+                            format!("errors and discards +{} (tolerance {tol})", q - p),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for (name, j) in &b {
+        if !a.contains_key(name) && !ignored(name) {
+            out.push((name.clone(), None, Some(status(j)), "added".into()));
+        }
+    }
+    out
+}
+
+/// A link as one comparable line: local port → remote (name, else chassis
+/// id), remote port, protocol.
+fn link_keys(list: &[Neighbor]) -> BTreeSet<String> {
+    list.iter()
+        .map(|n| {
+            format!(
+                "{} → {} {} ({})",
+                n.local_port.as_deref().unwrap_or("?"),
+                n.remote_name
+                    .as_deref()
+                    .or(n.remote_chassis_id.as_deref())
+                    .unwrap_or("?"),
+                n.remote_port.as_deref().unwrap_or("?"),
+                n.protocol
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

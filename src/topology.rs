@@ -1,0 +1,567 @@
+//! Known-topology checks: a human-written expectation of the network (TOML,
+//! or a NetBox device CSV export) checked against a scan, one pass/fail per
+//! expectation.
+//!
+//! ```toml
+//! allow_unknown = false        # devices the file does not list fail the check
+//!
+//! [[device]]
+//! ip = "10.77.1.1"             # ip and/or name locate the device
+//! name = "core-rtr-1"          # sysName, case-insensitive
+//! role = "router"              # one of the roles
+//! vendor = "Juniper"           # case-insensitive
+//! model = "MX960"              # case-insensitive; a prefix of the model is enough
+//!
+//! [[link]]
+//! from = "core-rtr-1"          # a device: name or IP
+//! to = "edge-sw-7"             # the neighbour's advertised name (or a device's IP)
+//! from_port = "ge-1/0/0"       # optional
+//! to_port = "Gi1/0/1"          # optional
+//! ```
+
+use std::net::IpAddr;
+use std::ops::Range;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::Error;
+use crate::model::{Device, ScanFile};
+use crate::profile::ROLES;
+
+/// Schema identifier of the check result file.
+pub const CHECK_SCHEMA: &str = "netcensus/check/v1";
+
+/// One expected device.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpectedDevice {
+    pub ip: Option<IpAddr>,
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// Where it was written (`file:line`), for the results.
+    pub origin: String,
+}
+
+/// One expected link.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExpectedLink {
+    pub from: String,
+    pub from_port: Option<String>,
+    pub to: String,
+    pub to_port: Option<String>,
+    pub origin: String,
+}
+
+/// The expected network.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Topology {
+    pub devices: Vec<ExpectedDevice>,
+    pub links: Vec<ExpectedLink>,
+    pub allow_unknown: bool,
+}
+
+/// The outcome of one expectation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// What was expected, in words.
+    pub expectation: String,
+    pub pass: bool,
+    /// What the scan showed.
+    pub detail: String,
+    /// Where the expectation was written (`file:line`); null for the
+    /// unknown-device check.
+    pub origin: Option<String>,
+}
+
+/// The check file (`netcensus/check/v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub schema: String,
+    pub topology: String,
+    pub scan_started_at: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub results: Vec<Outcome>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Read a topology: NetBox CSV if the name ends in `.csv`, else TOML.
+pub fn load(path: &Path) -> Result<Topology, Error> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
+        file: file.clone(),
+        line: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    let csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if csv {
+        parse_netbox(&file, &text)
+    } else {
+        parse_toml(&file, &text)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopology {
+    #[serde(default)]
+    allow_unknown: bool,
+    #[serde(default)]
+    device: Vec<Spanned<RawDevice>>,
+    #[serde(default)]
+    link: Vec<Spanned<RawLink>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDevice {
+    ip: Option<Spanned<String>>,
+    name: Option<String>,
+    role: Option<Spanned<String>>,
+    vendor: Option<String>,
+    model: Option<String>,
+    serial: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    from: String,
+    from_port: Option<String>,
+    to: String,
+    to_port: Option<String>,
+}
+
+/// Parse a TOML topology named `file`.
+pub fn parse_toml(file: &str, text: &str) -> Result<Topology, Error> {
+    let err = |span: Range<usize>, message: String| Error::Input {
+        file: file.to_string(),
+        line: line_of(text, span.start),
+        message,
+    };
+    let raw: RawTopology = toml::from_str(text)
+        .map_err(|e| err(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
+    let mut t = Topology {
+        allow_unknown: raw.allow_unknown,
+        ..Topology::default()
+    };
+    for d in raw.device {
+        let origin = format!("{file}:{}", line_of(text, d.span().start));
+        let span = d.span();
+        let d = d.into_inner();
+        let ip = match &d.ip {
+            Some(s) => Some(s.get_ref().parse::<IpAddr>().map_err(|_| {
+                err(
+                    s.span(),
+                    format!("device ip: '{}' is not an IP address", s.get_ref()),
+                )
+            })?),
+            None => None,
+        };
+        if ip.is_none() && d.name.is_none() {
+            return Err(err(span, "device: needs an ip or a name".into()));
+        }
+        if let Some(r) = &d.role {
+            if !ROLES.contains(&r.get_ref().as_str()) {
+                return Err(err(
+                    r.span(),
+                    format!(
+                        "device role: unknown role '{}' (one of: {})",
+                        r.get_ref(),
+                        ROLES.join(", ")
+                    ),
+                ));
+            }
+        }
+        t.devices.push(ExpectedDevice {
+            ip,
+            name: d.name,
+            role: d.role.map(Spanned::into_inner),
+            vendor: d.vendor,
+            model: d.model,
+            serial: d.serial,
+            origin,
+        });
+    }
+    for l in raw.link {
+        let origin = format!("{file}:{}", line_of(text, l.span().start));
+        let l = l.into_inner();
+        t.links.push(ExpectedLink {
+            from: l.from,
+            from_port: l.from_port,
+            to: l.to,
+            to_port: l.to_port,
+            origin,
+        });
+    }
+    Ok(t)
+}
+
+/// NetBox roles are free text: the role they name, where one is clear.
+fn netbox_role(s: &str) -> Option<&'static str> {
+    let s = s.to_ascii_lowercase();
+    let has = |w: &[&str]| w.iter().any(|x| s.contains(x));
+    Some(if has(&["firewall"]) {
+        "firewall"
+    } else if has(&["router"]) {
+        "router"
+    } else if has(&["switch"]) {
+        "switch"
+    } else if has(&["access point", "access-point", "wireless", "wlc", "wifi"]) {
+        "access_point"
+    } else if has(&["ups", "pdu", "power"]) {
+        "power"
+    } else if has(&["server", "hypervisor"]) {
+        "server"
+    } else if has(&["printer"]) {
+        "printer"
+    } else if has(&["storage", "nas", "san"]) {
+        "storage"
+    } else if has(&["camera"]) {
+        "camera"
+    } else {
+        return None;
+    })
+}
+
+/// Parse a NetBox device CSV export (Devices → Export → CSV): columns
+/// Name, Status, Role (or Device Role), Manufacturer, Type (or Device
+/// Type), IP Address (or Primary IPv4 / Primary IP), Serial Number; others
+/// are ignored. Devices whose status is not Active are not expected to answer.
+pub fn parse_netbox(file: &str, text: &str) -> Result<Topology, Error> {
+    let err = |line: usize, message: String| Error::Input {
+        file: file.to_string(),
+        line,
+        message,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| err(1, format!("not CSV: {e}")))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let name = col(&["name"]);
+    let ip = col(&["ip address", "primary ipv4", "primary ip", "primary ipv6"]);
+    if name.is_none() && ip.is_none() {
+        return Err(err(
+            1,
+            "no Name or IP Address column: not a NetBox device export".into(),
+        ));
+    }
+    let status = col(&["status"]);
+    let role = col(&["role", "device role"]);
+    let vendor = col(&["manufacturer"]);
+    let model = col(&["type", "device type", "model"]);
+    let serial = col(&["serial number", "serial"]);
+    let mut t = Topology::default();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            err(line, format!("bad CSV: {e}"))
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if get(status).is_some_and(|s| !s.eq_ignore_ascii_case("active")) {
+            continue;
+        }
+        let addr =
+            match get(ip) {
+                Some(a) => {
+                    let bare = a.split('/').next().unwrap_or_default();
+                    Some(bare.parse::<IpAddr>().map_err(|_| {
+                        err(line, format!("IP Address: '{a}' is not an IP address"))
+                    })?)
+                }
+                None => None,
+            };
+        let n = get(name);
+        if addr.is_none() && n.is_none() {
+            return Err(err(
+                line,
+                "a device row with neither Name nor IP Address".into(),
+            ));
+        }
+        t.devices.push(ExpectedDevice {
+            ip: addr,
+            name: n,
+            role: get(role).and_then(|r| netbox_role(&r)).map(str::to_string),
+            vendor: get(vendor),
+            model: get(model),
+            serial: get(serial),
+            origin: format!("{file}:{line}"),
+        });
+    }
+    Ok(t)
+}
+
+fn sys_name(d: &Device) -> Option<&str> {
+    d.snmp.as_ref().and_then(|s| s.sys_name.as_deref())
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// The scan device a name or an address points at.
+fn locate<'a>(scan: &'a ScanFile, who: &str) -> Option<&'a Device> {
+    let ip: Option<IpAddr> = who.parse().ok();
+    scan.devices.iter().find(|d| match ip {
+        Some(ip) => d.ip.parse::<IpAddr>().ok() == Some(ip),
+        None => sys_name(d).is_some_and(|n| same(n, who)),
+    })
+}
+
+fn describe(e: &ExpectedDevice) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = &e.name {
+        parts.push(n.clone());
+    }
+    if let Some(ip) = &e.ip {
+        parts.push(format!("at {ip}"));
+    }
+    let what: Vec<&str> = [&e.role, &e.vendor, &e.model]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if !what.is_empty() {
+        parts.push(format!("({})", what.join(", ")));
+    }
+    format!("device {}", parts.join(" "))
+}
+
+fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>) {
+    let found = scan.devices.iter().position(|d| match (&e.ip, &e.name) {
+        (Some(ip), _) => d.ip.parse::<IpAddr>().ok() == Some(*ip),
+        (None, Some(n)) => sys_name(d).is_some_and(|s| same(s, n)),
+        (None, None) => false,
+    });
+    let expectation = describe(e);
+    let origin = Some(e.origin.clone());
+    let Some(i) = found else {
+        let detail = match &e.ip {
+            Some(ip) => format!("nothing answered at {ip}"),
+            None => "no device has that sysName".into(),
+        };
+        return (
+            Outcome {
+                expectation,
+                pass: false,
+                detail,
+                origin,
+            },
+            None,
+        );
+    };
+    let d = &scan.devices[i];
+    let mut wrong = Vec::new();
+    let mut want = |what: &str,
+                    expected: &Option<String>,
+                    seen: Option<&str>,
+                    ok: &dyn Fn(&str, &str) -> bool| {
+        if let Some(x) = expected {
+            match seen {
+                Some(y) if ok(x, y) => {}
+                other => wrong.push(format!(
+                    "{what} is {:?}, not {x:?}",
+                    other.unwrap_or("unknown")
+                )),
+            }
+        }
+    };
+    want("name", &e.name, sys_name(d), &|x, y| same(x, y));
+    want("role", &e.role, d.role.as_deref(), &|x, y| x == y);
+    want("vendor", &e.vendor, d.vendor.as_deref(), &|x, y| same(x, y));
+    want("model", &e.model, d.model.as_deref(), &|x, y| {
+        y.to_ascii_lowercase()
+            .starts_with(&x.trim().to_ascii_lowercase())
+    });
+    want("serial", &e.serial, d.serial.as_deref(), &|x, y| same(x, y));
+    let pass = wrong.is_empty();
+    let detail = if pass {
+        format!("found at {}", d.ip)
+    } else {
+        format!("at {}: {}", d.ip, wrong.join("; "))
+    };
+    (
+        Outcome {
+            expectation,
+            pass,
+            detail,
+            origin,
+        },
+        Some(i),
+    )
+}
+
+fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
+    let ports = |p: &Option<String>| p.as_ref().map(|p| format!(" port {p}")).unwrap_or_default();
+    let expectation = format!(
+        "link {}{} ↔ {}{}",
+        l.from,
+        ports(&l.from_port),
+        l.to,
+        ports(&l.to_port)
+    );
+    let port_ok = |want: &Option<String>, seen: &[Option<&str>]| match want {
+        None => true,
+        Some(w) => seen.iter().flatten().any(|s| same(s, w)),
+    };
+    // a neighbour entry of `a` that names `b` (by sysName or address)
+    let names = |a: &Device,
+                 b: &str,
+                 b_dev: Option<&Device>,
+                 a_port: &Option<String>,
+                 b_port: &Option<String>| {
+        a.neighbors.iter().flatten().any(|n| {
+            let named = n.remote_name.as_deref().is_some_and(|r| {
+                same(r, b) || b_dev.and_then(sys_name).is_some_and(|s| same(r, s))
+            }) || n
+                .remote_mgmt_addr
+                .as_deref()
+                .is_some_and(|m| Some(m) == b_dev.map(|d| d.ip.as_str()) || m == b);
+            named
+                && port_ok(a_port, &[n.local_port.as_deref()])
+                && port_ok(
+                    b_port,
+                    &[n.remote_port.as_deref(), n.remote_port_descr.as_deref()],
+                )
+        })
+    };
+    let (from, to) = (locate(scan, &l.from), locate(scan, &l.to));
+    let origin = Some(l.origin.clone());
+    let Some(from_dev) = from.or(to) else {
+        return Outcome {
+            expectation,
+            pass: false,
+            detail: format!("neither {} nor {} is in the scan", l.from, l.to),
+            origin,
+        };
+    };
+    let seen = from.is_some_and(|a| names(a, &l.to, to, &l.from_port, &l.to_port))
+        || to.is_some_and(|b| names(b, &l.from, from, &l.to_port, &l.from_port));
+    let read = [from, to]
+        .into_iter()
+        .flatten()
+        .any(|d| d.neighbors.is_some());
+    let detail = if seen {
+        "seen in the neighbour tables".to_string()
+    } else if !read {
+        format!(
+            "no neighbour table was read from {} (scan with --inventory)",
+            from_dev.ip
+        )
+    } else {
+        "not in the neighbour tables (LLDP/CDP)".to_string()
+    };
+    Outcome {
+        expectation,
+        pass: seen,
+        detail,
+        origin,
+    }
+}
+
+/// Check `scan` against `topo`.
+pub fn check(topo: &Topology, topology_name: &str, scan: &ScanFile) -> Check {
+    let mut results = Vec::new();
+    let mut matched = vec![false; scan.devices.len()];
+    for e in &topo.devices {
+        let (o, i) = check_device(e, scan);
+        if let Some(i) = i {
+            matched[i] = true;
+        }
+        results.push(o);
+    }
+    for l in &topo.links {
+        results.push(check_link(l, scan));
+    }
+    if !topo.allow_unknown {
+        for (d, _) in scan.devices.iter().zip(&matched).filter(|(_, m)| !**m) {
+            let name = sys_name(d).map(|n| format!(" ({n})")).unwrap_or_default();
+            results.push(Outcome {
+                expectation: format!("no device beyond those listed: {}{name}", d.ip),
+                pass: false,
+                detail: format!(
+                    "unexpected {} answered",
+                    d.role.as_deref().unwrap_or("device")
+                ),
+                origin: None,
+            });
+        }
+    }
+    let failed = results.iter().filter(|r| !r.pass).count();
+    Check {
+        schema: CHECK_SCHEMA.to_string(),
+        topology: topology_name.to_string(),
+        scan_started_at: scan.started_at.clone(),
+        passed: results.len() - failed,
+        failed,
+        results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_topologies_are_validated_with_lines() {
+        let t = parse_toml(
+            "t.toml",
+            "allow_unknown = true\n[[device]]\nip = \"10.0.0.1\"\nrole = \"router\"\n[[link]]\nfrom = \"a\"\nto = \"b\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (t.devices.len(), t.links.len(), t.allow_unknown),
+            (1, 1, true)
+        );
+        assert_eq!(t.devices[0].origin, "t.toml:2");
+        let e = |text: &str| parse_toml("t.toml", text).unwrap_err().to_string();
+        assert!(e("[[device]]\nip = \"10.0.0.1\"\nrole = \"routr\"\n")
+            .starts_with("t.toml:3: device role: unknown role 'routr'"));
+        assert!(e("[[device]]\n\nip = \"10.0.0.300\"\n").starts_with("t.toml:3: device ip:"));
+        assert!(e("[[device]]\nrole = \"router\"\n")
+            .starts_with("t.toml:1: device: needs an ip or a name"));
+        assert!(e("[[device]]\nip = \"10.0.0.1\"\ncolour = \"red\"\n").starts_with("t.toml:"));
+    }
+
+    #[test]
+    fn netbox_exports_are_read_by_their_headers() {
+        let csv = "\u{feff}Name,Status,Tenant,Site,Role,Manufacturer,Type,IP Address\n\
+                   core-rtr-1,Active,,DC1,Core Router,Juniper,MX960,10.77.1.1/24\n\
+                   old-sw,Decommissioning,,DC1,Access Switch,Cisco,C3750,10.77.9.9/24\n\
+                   fw-1,Active,,DC1,Edge Firewall,Palo Alto,PA-5000,\n";
+        let t = parse_netbox("nb.csv", csv).unwrap();
+        assert_eq!(t.devices.len(), 2);
+        assert_eq!(t.devices[0].ip, "10.77.1.1".parse().ok());
+        assert_eq!(t.devices[0].role.as_deref(), Some("router"));
+        assert_eq!(t.devices[1].role.as_deref(), Some("firewall"));
+        assert_eq!(t.devices[1].origin, "nb.csv:4");
+        let bad = "Name,IP Address\nx,10.0.0.999/24\n";
+        assert_eq!(
+            parse_netbox("nb.csv", bad).unwrap_err().to_string(),
+            "nb.csv:2: IP Address: '10.0.0.999/24' is not an IP address"
+        );
+        assert!(parse_netbox("nb.csv", "Site,Rack\nA,1\n").is_err());
+    }
+}
