@@ -22,9 +22,11 @@ cargo build --release --locked
 mkdir -p "$out"
 # the scanner runs in the lab's scanner namespace: no default route, the lab only
 ip netns exec ncs-scan target/release/netcensus scan 10.77.0.0/16 fd77::/120 fd77::2:0/120 \
-    --inventory -o "$out/scan.json" -o "$out/report.txt" --save-baseline "$out/baseline.json"
+    --inventory -o "$out/scan.json" -o "$out/report.txt" -o "$out/report.html" -o "$out/devices.csv" \
+    -o "$out/summary.md" --interfaces-csv "$out/interfaces.csv" --save-baseline "$out/baseline.json"
 echo
-echo "report: $out/report.txt, scan file: $out/scan.json, baseline: $out/baseline.json"
+echo "reports: $out/report.html (open it in a browser), report.txt, devices.csv, interfaces.csv, summary.md"
+echo "scan file: $out/scan.json, baseline: $out/baseline.json"
 if [ -z "${CONFIG:-}" ]; then
     echo
     echo "== the expected topology (examples/lab-topology.toml) against the scan"
@@ -34,9 +36,10 @@ if [ -z "${CONFIG:-}" ]; then
     echo "== some time later: the site changed (tests/lab/configs/drift-after.toml); scan against the baseline"
     "$lab" up tests/lab/configs/drift-after.toml
     ip netns exec ncs-scan target/release/netcensus scan 10.77.0.0/16 fd77::/120 fd77::2:0/120 \
-        --inventory -q -o "$out/scan-later.json" --baseline "$out/baseline.json" \
-        --diff-output "$out/drift.json" --diff-output "$out/drift.txt" --fail-on any \
+        --inventory -q -o "$out/scan-later.json" -o "$out/report-later.html" --baseline "$out/baseline.json" \
+        --diff-output "$out/drift.json" --diff-output "$out/drift.txt" --diff-output "$out/drift.xml" \
+        --fail-on any \
         && echo "no drift" || echo "(exit $?: drift found, as --fail-on any asks)"
-    echo "drift: $out/drift.txt and $out/drift.json (netcensus/diff/v1)"
+    echo "drift: $out/report-later.html (scan + drift), drift.txt, drift.json (netcensus/diff/v1), drift.xml (JUnit)"
 fi
 echo "the lab stays up for more runs ('$lab exec target/release/netcensus scan ...'); '$lab down' removes it"

@@ -45,6 +45,8 @@ pub enum Command {
     Diff(Box<DiffArgs>),
     /// Check a scan against an expected topology; exit 1 if an expectation fails.
     Check(CheckArgs),
+    /// Render a scan file (and its drift from a baseline) as table, CSV, Markdown, HTML, JUnit, JSON.
+    Report(Box<ReportArgs>),
     /// List, show or validate the classification profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
@@ -71,11 +73,17 @@ pub enum ProfilesCommand {
     Validate { dir: Option<PathBuf> },
 }
 
-/// Output format on stdout.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// Output format on stdout (and of `-o` files whose extension says none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StdoutFormat {
     Table,
     Json,
+    Csv,
+    #[value(alias = "md")]
+    Markdown,
+    Html,
+    #[value(alias = "xml")]
+    Junit,
 }
 
 /// SNMPv3 authentication protocols.
@@ -249,7 +257,7 @@ pub struct ScanArgs {
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,
 
-    /// Write results to FILE (repeatable; format from the extension: .json, .txt).
+    /// Write results to FILE (repeatable; format from the extension: .json .csv .md .html .txt, else --format).
     #[arg(
         short = 'o',
         long = "output",
@@ -257,9 +265,12 @@ pub struct ScanArgs {
         help_heading = "Output"
     )]
     pub output: Vec<PathBuf>,
-    /// Format on stdout.
-    #[arg(long, value_enum, default_value = "table", help_heading = "Output")]
-    pub format: StdoutFormat,
+    /// Format on stdout [default: table], and of -o files without a known extension.
+    #[arg(long, value_enum, help_heading = "Output")]
+    pub format: Option<StdoutFormat>,
+    /// Also write one row per interface to FILE (CSV).
+    #[arg(long = "interfaces-csv", value_name = "FILE", help_heading = "Output")]
+    pub interfaces_csv: Option<PathBuf>,
 
     /// Save the scan as a baseline in FILE (atomically; an interrupted scan is not saved).
     #[arg(long = "save-baseline", value_name = "FILE", help_heading = "Drift")]
@@ -270,7 +281,7 @@ pub struct ScanArgs {
     /// Compare the scan with the baseline FILE and print the drift (even with -q).
     #[arg(long = "baseline", value_name = "FILE", help_heading = "Drift")]
     pub baseline: Option<PathBuf>,
-    /// Write the drift to FILE (.json: netcensus/diff/v1, .txt: text). Needs --baseline.
+    /// Write the drift to FILE (.json netcensus/diff/v1, .csv, .md, .html, .xml JUnit, .txt). Needs --baseline.
     #[arg(long = "diff-output", value_name = "FILE", help_heading = "Drift")]
     pub diff_output: Vec<PathBuf>,
     #[command(flatten)]
@@ -318,12 +329,12 @@ pub struct DiffArgs {
     pub scan: PathBuf,
     #[command(flatten)]
     pub drift: DriftArgs,
-    /// Write the drift to FILE (repeatable; .json: netcensus/diff/v1, .txt: text).
+    /// Write the drift to FILE (repeatable; .json netcensus/diff/v1, .csv, .md, .html, .xml JUnit, .txt).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Vec<PathBuf>,
-    /// Format on stdout.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: StdoutFormat,
+    /// Format on stdout [default: table], and of -o files without a known extension.
+    #[arg(long, value_enum)]
+    pub format: Option<StdoutFormat>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,10 +358,33 @@ pub struct CheckArgs {
     /// Devices the topology does not list do not fail the check.
     #[arg(long = "allow-unknown")]
     pub allow_unknown: bool,
-    /// Write the results to FILE (repeatable; .json: netcensus/check/v1, .txt: text).
+    /// Write the results to FILE (repeatable; .json netcensus/check/v1, .csv, .md, .html, .xml JUnit, .txt).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Vec<PathBuf>,
-    /// Format on stdout.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: StdoutFormat,
+    /// Format on stdout [default: table], and of -o files without a known extension.
+    #[arg(long, value_enum)]
+    pub format: Option<StdoutFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A scan file.
+    pub scan: PathBuf,
+    /// Add the drift since this baseline (a scan file).
+    #[arg(long = "diff", value_name = "BASELINE")]
+    pub diff: Option<PathBuf>,
+    /// Add a check against this topology (TOML or NetBox CSV).
+    #[arg(long = "check", value_name = "TOPOLOGY")]
+    pub check: Option<PathBuf>,
+    #[command(flatten)]
+    pub drift: DriftArgs,
+    /// Write to FILE (repeatable; format from the extension: .html .md .csv .json .xml (JUnit) .txt, else --format).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Format on stdout [default: table], and of -o files without a known extension.
+    #[arg(long, value_enum)]
+    pub format: Option<StdoutFormat>,
+    /// Also write one row per interface to FILE (CSV).
+    #[arg(long = "interfaces-csv", value_name = "FILE")]
+    pub interfaces_csv: Option<PathBuf>,
 }

@@ -77,8 +77,9 @@ fn main() -> ExitCode {
             }
             Command::Explain(a) => commands::explain::run(a, &profiles?),
             Command::Baseline(c) => commands::baseline::run(c),
-            Command::Diff(a) => commands::diff::run(a),
-            Command::Check(a) => commands::check::run(a),
+            Command::Diff(a) => commands::diff::run(a, cli.quiet),
+            Command::Check(a) => commands::check::run(a, cli.quiet),
+            Command::Report(a) => commands::report::run(a, cli.quiet),
             Command::Profiles(c) => commands::profiles::run(c, cli.profiles_dir.as_deref()),
         }
     });

@@ -313,7 +313,7 @@ fn diff_baseline_and_check_input_errors() {
         &["diff", &a, &a, "--ignore-interface", "(Gi"],
         "--ignore-interface",
     );
-    cmd_fails_with(&["diff", &a, &a, "-o", &p("d.html")], "d.html");
+    cmd_fails_with(&["diff", &a, &a, "-o", &p("d.docx")], "d.docx");
     cmd_fails_with(
         &["check", &p("topo.toml"), &a],
         "topo.toml:4: device: needs an ip or a name",
@@ -385,4 +385,60 @@ fn a_second_run_on_the_same_lock_exits_75_before_sending_anything() {
         .args(["10.0.0.1", "--lock", other.to_str().unwrap()])
         .assert()
         .code(75);
+}
+
+#[test]
+fn reports_in_every_format_from_one_run() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |n: &str| d.path().join(n).to_str().unwrap().to_string();
+    let fx = |n: &str| format!("{}/tests/fixtures/{n}", env!("CARGO_MANIFEST_DIR"));
+    let files = ["r.html", "r.csv", "r.md", "r.xml", "r.json", "r.txt"];
+    let mut args = vec![
+        "report".to_string(),
+        fx("scan.json"),
+        "--diff".into(),
+        fx("baseline.json"),
+        "--interfaces-csv".into(),
+        p("ifs.csv"),
+    ];
+    for f in files {
+        args.push("-o".into());
+        args.push(p(f));
+    }
+    netcensus().args(&args).assert().code(0);
+    for f in files.iter().chain(&["ifs.csv"]) {
+        assert!(std::fs::metadata(p(f)).unwrap().len() > 100, "{f} written");
+    }
+    // --fail-on and a failing check turn into exit 1
+    netcensus()
+        .args([
+            "report",
+            &fx("scan.json"),
+            "--diff",
+            &fx("baseline.json"),
+            "--fail-on",
+            "moved",
+        ])
+        .assert()
+        .code(1);
+    // an unknown extension needs --format; --format decides then
+    cmd_fails_with(&["report", &fx("scan.json"), "-o", &p("r.docx")], "r.docx");
+    netcensus()
+        .args([
+            "report",
+            &fx("scan.json"),
+            "-o",
+            &p("r.out"),
+            "--format",
+            "csv",
+            "-q",
+        ])
+        .assert()
+        .code(0);
+    assert!(std::fs::read_to_string(p("r.out"))
+        .unwrap()
+        .starts_with("ip,id,name"));
+    // JUnit needs a diff or a check: refused before any scan
+    cmd_fails_with(&["report", &fx("scan.json"), "-o", &p("j.xml")], "JUnit");
+    fails_with(&["10.0.0.1", "-o", &p("j.xml")], "JUnit");
 }

@@ -17,6 +17,13 @@ lab=tests/lab/nclab
 echo "== install (apt packages, venv with snmpsim; quick when done)"
 "$lab" install
 
+echo "== chromium (the HTML report test renders the report in it, headless)"
+if ! command -v chromium >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends chromium \
+        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+fi
+
 echo "== lab up"
 # 'up' replaces a lab left over by an interrupted run; 'down' runs on exit
 trap '"$lab" down >/dev/null 2>&1 || true' EXIT

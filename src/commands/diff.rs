@@ -1,13 +1,12 @@
 //! `netcensus diff BASELINE SCAN`, and the drift part of `scan --baseline`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use netcensus::baseline;
 use netcensus::diff::{self, parse_kinds, Diff, Kind, Rules};
 use netcensus::error::Error;
-use netcensus::output::{check_writable, write_atomic};
-use netcensus::report::{self, Format};
+use netcensus::report::{Primary, View};
 
 use crate::cli::{DiffArgs, DriftArgs, StdoutFormat};
 
@@ -53,35 +52,6 @@ pub fn fail_on(a: &DriftArgs) -> Result<Option<BTreeSet<Kind>>, Error> {
         .transpose()
 }
 
-/// Check the output files' formats and directories before any work.
-pub fn outputs(files: &[PathBuf], flag: &str) -> Result<Vec<(PathBuf, Format)>, Error> {
-    files
-        .iter()
-        .map(|p| {
-            let f = Format::from_path(p).ok_or_else(|| {
-                Error::Usage(format!(
-                    "{flag} {}: unknown output format (use a .json or .txt file name)",
-                    p.display()
-                ))
-            })?;
-            check_writable(p)?;
-            Ok((p.clone(), f))
-        })
-        .collect()
-}
-
-/// Write the diff to its output files.
-pub fn write(d: &Diff, files: &[(PathBuf, Format)]) -> Result<(), Error> {
-    for (path, format) in files {
-        let text = match format {
-            Format::Json => report::diff::json(d),
-            Format::Table => report::diff::render(d),
-        };
-        write_atomic(path, text.as_bytes())?;
-    }
-    Ok(())
-}
-
 /// The exit code for a diff under `--fail-on`.
 pub fn verdict(d: &Diff, fail: Option<&BTreeSet<Kind>>) -> i32 {
     match fail {
@@ -96,17 +66,21 @@ pub fn load_baseline(p: &Path) -> Result<netcensus::model::ScanFile, Error> {
 }
 
 /// `netcensus diff`.
-pub fn run(a: &DiffArgs) -> Result<i32, Error> {
+pub fn run(a: &DiffArgs, quiet: bool) -> Result<i32, Error> {
     let rules = rules(&a.drift)?;
     let fail = fail_on(&a.drift)?;
-    let files = outputs(&a.output, "-o")?;
+    let files = super::outputs(&a.output, "-o", a.format)?;
     let old = baseline::load(&a.baseline)?;
     let new = baseline::load(&a.scan)?;
     let d = diff::diff(&old, &new, &rules);
-    write(&d, &files)?;
-    crate::print_stdout(&match a.format {
-        StdoutFormat::Json => report::diff::json(&d),
-        StdoutFormat::Table => report::diff::render(&d),
-    });
+    let view = View {
+        primary: Primary::Diff,
+        scan: Some(&new),
+        diff: Some(&d),
+        check: None,
+        color: super::color(),
+    };
+    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    super::emit(&view, &files, (!quiet).then_some(stdout))?;
     Ok(verdict(&d, fail.as_ref()))
 }

@@ -8,7 +8,7 @@ use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
 use netcensus::probe::agent::{Usm, UsmAuth, UsmPriv};
 use netcensus::profile::{Profiles, ScanProfile, SnmpSweep};
-use netcensus::report::{self, Format};
+use netcensus::report::{self, Primary, View};
 use netcensus::scan::{self, Settings};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
 
@@ -160,7 +160,7 @@ pub async fn run(
         Some(p) => Some((
             super::diff::load_baseline(p)?,
             super::diff::rules(&a.drift)?,
-            super::diff::outputs(&a.diff_output, "--diff-output")?,
+            super::outputs(&a.diff_output, "--diff-output", a.format)?,
         )),
         None if !a.diff_output.is_empty() || a.drift.fail_on.is_some() => {
             return Err(Error::Usage(
@@ -173,16 +173,10 @@ pub async fn run(
     if let Some(p) = &a.save_baseline {
         check_writable(p)?;
     }
-    let mut outputs = Vec::new();
-    for p in &a.output {
-        let f = Format::from_path(p).ok_or_else(|| {
-            Error::Usage(format!(
-                "-o {}: unknown output format (use a .json or .txt file name)",
-                p.display()
-            ))
-        })?;
+    let outputs = super::outputs(&a.output, "-o", a.format)?;
+    super::check_formats(&outputs, drift.is_some())?;
+    if let Some(p) = &a.interfaces_csv {
         check_writable(p)?;
-        outputs.push((p.clone(), f));
     }
 
     let (stop, cancel) = Cancel::new();
@@ -198,19 +192,20 @@ pub async fn run(
     let _ = ui.await;
     let scan = result?;
 
-    for (path, format) in &outputs {
-        let text = match format {
-            Format::Json => report::json::render(&scan),
-            Format::Table => report::table::render(&scan),
-        };
-        write_atomic(path, text.as_bytes())?;
+    let color = super::color();
+    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    let scan_view = View {
+        primary: Primary::Scan,
+        scan: Some(&scan),
+        diff: None,
+        check: None,
+        color,
+    };
+    if let Some(p) = &a.interfaces_csv {
+        write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
     }
-    if !quiet {
-        let text = match a.format {
-            StdoutFormat::Json => report::json::render(&scan),
-            StdoutFormat::Table => report::table::render(&scan),
-        };
-        crate::print_stdout(&text);
+    if drift.is_none() || scan.interrupted {
+        super::emit(&scan_view, &outputs, (!quiet).then_some(stdout))?;
     }
     if scan.interrupted {
         // partial results are written above, but neither compared nor
@@ -220,14 +215,26 @@ pub async fn run(
     if let Some(p) = &a.save_baseline {
         netcensus::baseline::save(&scan, p)?;
     }
-    let Some((old, rules, files)) = drift else {
+    let Some((old, rules, diff_files)) = drift else {
         return Ok(0);
     };
     let d = netcensus::diff::diff(&old, &scan, &rules);
-    super::diff::write(&d, &files)?;
-    // cron: quiet unless something changed; JSON on stdout stays JSON
-    if matches!(a.format, StdoutFormat::Table) && (!quiet || !d.changes.is_empty()) {
-        crate::print_stdout(&report::diff::render(&d));
+    // -o files show the scan with its drift; --diff-output files the drift
+    let with_drift = View {
+        diff: Some(&d),
+        ..scan_view
+    };
+    super::emit(&with_drift, &outputs, None)?;
+    let drift_view = View {
+        primary: Primary::Diff,
+        ..with_drift
+    };
+    super::emit(&drift_view, &diff_files, None)?;
+    // cron: quiet unless something changed
+    let show = !quiet || (!d.changes.is_empty() && stdout == StdoutFormat::Table);
+    if show {
+        let view = if quiet { drift_view } else { with_drift };
+        super::emit(&view, &[], Some(stdout))?;
     }
     Ok(super::diff::verdict(&d, fail.as_ref()))
 }

@@ -1,27 +1,133 @@
-//! Renderers: each a pure function from the model to text.
+//! Renderers: each a pure function from the model to text, one file per
+//! format. [`render`] picks the one a format asks for.
 
 pub mod check;
+pub mod csv;
 pub mod diff;
 pub mod explain;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod table;
 
 use std::path::Path;
+
+use crate::diff::Diff;
+use crate::model::ScanFile;
+use crate::topology::Check;
 
 /// Output formats, chosen by `--format` or a file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,
     Json,
+    Csv,
+    Markdown,
+    Html,
+    Junit,
 }
 
+/// Extensions and the formats they ask for.
+pub const EXTENSIONS: [(&str, Format); 7] = [
+    ("txt", Format::Table),
+    ("json", Format::Json),
+    ("csv", Format::Csv),
+    ("md", Format::Markdown),
+    ("html", Format::Html),
+    ("htm", Format::Html),
+    ("xml", Format::Junit),
+];
+
 impl Format {
-    /// The format a file's extension asks for, if this version writes it.
+    /// The format a file's extension asks for.
     pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "json" => Some(Format::Json),
-            "txt" => Some(Format::Table),
-            _ => None,
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        EXTENSIONS.iter().find(|(e, _)| *e == ext).map(|(_, f)| *f)
+    }
+
+    /// The format's name in `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Junit => "junit",
         }
     }
+}
+
+/// Which document a command produces: JSON and CSV write this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primary {
+    Scan,
+    Diff,
+    Check,
+}
+
+/// What there is to render.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub primary: Primary,
+    pub scan: Option<&'a ScanFile>,
+    pub diff: Option<&'a Diff>,
+    pub check: Option<&'a Check>,
+    /// ANSI colours in the terminal table.
+    pub color: bool,
+}
+
+/// A format that cannot show this view (JUnit of a bare scan).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{format} output needs {needs}")]
+pub struct Unsupported {
+    pub format: &'static str,
+    pub needs: &'static str,
+}
+
+/// Render `view` as `format`.
+pub fn render(format: Format, v: &View) -> Result<String, Unsupported> {
+    let primary_missing = Unsupported {
+        format: format.name(),
+        needs: "a scan, a diff or a check",
+    };
+    Ok(match format {
+        Format::Table => {
+            let mut out = String::new();
+            if let Some(s) = v.scan.filter(|_| v.primary == Primary::Scan) {
+                out.push_str(&table::render(s, v.color));
+            }
+            if let Some(d) = v.diff {
+                out.push_str(&diff::render(d));
+            }
+            if let Some(c) = v.check {
+                out.push_str(&check::render(c));
+            }
+            out
+        }
+        Format::Json => match v.primary {
+            Primary::Scan => json::render(v.scan.ok_or(primary_missing)?),
+            Primary::Diff => diff::json(v.diff.ok_or(primary_missing)?),
+            Primary::Check => check::json(v.check.ok_or(primary_missing)?),
+        },
+        Format::Csv => match v.primary {
+            Primary::Scan => csv::devices(v.scan.ok_or(primary_missing)?),
+            Primary::Diff => csv::changes(v.diff.ok_or(primary_missing)?),
+            Primary::Check => csv::results(v.check.ok_or(primary_missing)?),
+        },
+        Format::Markdown => markdown::render(v),
+        Format::Html => html::render(v),
+        Format::Junit => match (v.check, v.diff) {
+            (Some(c), _) if v.primary == Primary::Check => junit::check(c),
+            (_, Some(d)) => junit::diff(d, v.scan),
+            (Some(c), None) => junit::check(c),
+            (None, None) => {
+                return Err(Unsupported {
+                    format: "junit",
+                    needs: "a diff (--baseline, or netcensus diff) or a check",
+                })
+            }
+        },
+    })
 }

@@ -1,6 +1,6 @@
 //! Terminal table: one row per device, then a summary line.
 
-use comfy_table::{presets::NOTHING, ContentArrangement, Table};
+use comfy_table::{presets::NOTHING, Cell, Color, ContentArrangement, Table};
 
 use crate::model::{Device, ScanFile};
 
@@ -37,13 +37,33 @@ fn loss(d: &Device) -> String {
     }
 }
 
-/// Render the devices (one line each, fitting 100 columns) and a summary line.
-pub fn render(scan: &ScanFile) -> String {
+/// The health cell, coloured when `color` (a terminal without NO_COLOR).
+fn health_cell(status: Option<&str>, color: bool) -> Cell {
+    let c = Cell::new(cell(status.unwrap_or("-"), 11));
+    if !color {
+        return c;
+    }
+    match status {
+        Some("ok") => c.fg(Color::Green),
+        Some("warning") => c.fg(Color::Yellow),
+        Some("critical" | "unreachable") => c.fg(Color::Red),
+        _ => c,
+    }
+}
+
+/// Render the devices (one line each, fitting 100 columns) and a summary
+/// line; `color` adds ANSI colours to the health column.
+pub fn render(scan: &ScanFile, color: bool) -> String {
     let ip_w = scan.devices.iter().map(|d| d.ip.len()).max().unwrap_or(2);
     // IP, ROLE, VENDOR, MODEL, RTT, LOSS, HEALTH; the name takes the rest
     let fixed = ip_w + 12 + 12 + 16 + 6 + 4 + 7;
     let name_w = usize::from(WIDTH).saturating_sub(fixed + 8 * 2).max(10);
     let mut t = Table::new();
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
     t.load_preset(NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
         .set_header([
@@ -53,14 +73,14 @@ pub fn render(scan: &ScanFile) -> String {
         let opt = |v: Option<&str>, w: usize| cell(v.unwrap_or("-"), w);
         let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
         t.add_row([
-            d.ip.clone(),
-            opt(d.role.as_deref(), 12),
-            opt(d.vendor.as_deref(), 12),
-            opt(d.model.as_deref(), 16),
-            opt(name, name_w),
-            rtt(d),
-            loss(d),
-            opt(d.health.as_ref().map(|h| h.status.as_str()), 7),
+            Cell::new(&d.ip),
+            Cell::new(opt(d.role.as_deref(), 12)),
+            Cell::new(opt(d.vendor.as_deref(), 12)),
+            Cell::new(opt(d.model.as_deref(), 16)),
+            Cell::new(opt(name, name_w)),
+            Cell::new(rtt(d)),
+            Cell::new(loss(d)),
+            health_cell(d.health.as_ref().map(|h| h.status.as_str()), color),
         ]);
     }
     let st = &scan.stats;
@@ -88,6 +108,17 @@ pub fn render(scan: &ScanFile) -> String {
     ));
     if !by_role.is_empty() {
         out.push_str(&format!("by role: {}\n", by_role.join(", ")));
+    }
+    let mut health: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for h in scan.devices.iter().filter_map(|d| d.health.as_ref()) {
+        *health.entry(h.status.as_str()).or_default() += 1;
+    }
+    if !health.is_empty() {
+        let parts: Vec<String> = ["ok", "warning", "critical", "unreachable"]
+            .iter()
+            .filter_map(|k| health.get(k).map(|n| format!("{n} {k}")))
+            .collect();
+        out.push_str(&format!("health: {}\n", parts.join(", ")));
     }
     out
 }

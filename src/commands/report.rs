@@ -1,0 +1,58 @@
+//! `netcensus report SCAN [--diff BASELINE] [--check TOPOLOGY]`.
+
+use netcensus::baseline;
+use netcensus::diff;
+use netcensus::error::Error;
+use netcensus::output::{check_writable, write_atomic};
+use netcensus::report::{self, Primary, View};
+use netcensus::topology;
+
+use crate::cli::{ReportArgs, StdoutFormat};
+
+/// Render a scan file, with its drift and a check if asked; 1 when
+/// `--fail-on` drift is found or the check fails.
+pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
+    let files = super::outputs(&a.output, "-o", a.format)?;
+    super::check_formats(&files, a.diff.is_some() || a.check.is_some())?;
+    if let Some(p) = &a.interfaces_csv {
+        check_writable(p)?;
+    }
+    let rules = super::diff::rules(&a.drift)?;
+    let fail = super::diff::fail_on(&a.drift)?;
+    if fail.is_some() && a.diff.is_none() {
+        return Err(Error::Usage("--fail-on needs --diff BASELINE".into()));
+    }
+    let scan = baseline::load(&a.scan)?;
+    let d = match &a.diff {
+        Some(b) => Some(diff::diff(&baseline::load(b)?, &scan, &rules)),
+        None => None,
+    };
+    let c = match &a.check {
+        Some(t) => {
+            let topo = topology::load(t)?;
+            Some(topology::check(&topo, &t.display().to_string(), &scan))
+        }
+        None => None,
+    };
+    let view = View {
+        primary: Primary::Scan,
+        scan: Some(&scan),
+        diff: d.as_ref(),
+        check: c.as_ref(),
+        color: super::color(),
+    };
+    if let Some(p) = &a.interfaces_csv {
+        write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
+    }
+    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    super::emit(&view, &files, (!quiet).then_some(stdout))?;
+    let drift_fails = d
+        .as_ref()
+        .is_some_and(|d| super::diff::verdict(d, fail.as_ref()) != 0);
+    let check_fails = c.as_ref().is_some_and(|c| c.failed > 0);
+    Ok(if drift_fails || check_fails {
+        super::diff::EXIT_FAILED
+    } else {
+        0
+    })
+}

@@ -1,0 +1,91 @@
+//! JUnit XML (via quick-junit) for CI systems: drift as one testcase per
+//! device, a topology check as one testcase per expectation; failures carry
+//! the drift or the check's finding. No timestamps: the same input gives
+//! the same file.
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::diff::{Change, Diff, Kind};
+use crate::model::ScanFile;
+use crate::topology::Check;
+
+fn xml(report: &Report) -> String {
+    // the model is built here and always serialisable
+    report.to_string().unwrap_or_default()
+}
+
+fn failure(message: String, description: String) -> TestCaseStatus {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_message(message).set_description(description);
+    s
+}
+
+/// Drift: a testcase per device of the scan (and per removed device).
+pub fn diff(d: &Diff, scan: Option<&ScanFile>) -> String {
+    let mut suite = TestSuite::new("netcensus drift");
+    // devices by address, as the scan has them; removed ones from the diff
+    let mut devices: Vec<(String, Option<String>, String)> = scan
+        .map(|s| {
+            s.devices
+                .iter()
+                .map(|x| {
+                    let name = x.snmp.as_ref().and_then(|s| s.sys_name.clone());
+                    (x.ip.clone(), name, x.role.clone().unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for c in &d.changes {
+        if !devices.iter().any(|(ip, _, _)| *ip == c.ip) {
+            devices.push((c.ip.clone(), c.name.clone(), String::new()));
+        }
+    }
+    for (ip, name, role) in &devices {
+        let mine: Vec<&Change> = d.changes.iter().filter(|c| c.ip == *ip).collect();
+        let status = if mine.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut kinds: Vec<Kind> = mine.iter().map(|c| c.kind).collect();
+            kinds.dedup();
+            failure(
+                kinds
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                mine.iter()
+                    .map(|c| c.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        };
+        let title = match name {
+            Some(n) => format!("{ip} {n}"),
+            None => ip.clone(),
+        };
+        let mut case = TestCase::new(title, status);
+        case.set_classname(if role.is_empty() { "device" } else { role });
+        suite.add_test_case(case);
+    }
+    let mut r = Report::new("netcensus");
+    r.add_test_suite(suite);
+    xml(&r)
+}
+
+/// A topology check: a testcase per expectation.
+pub fn check(c: &Check) -> String {
+    let mut suite = TestSuite::new("netcensus topology");
+    for res in &c.results {
+        let status = if res.pass {
+            TestCaseStatus::success()
+        } else {
+            failure(res.detail.clone(), res.detail.clone())
+        };
+        let mut case = TestCase::new(res.expectation.clone(), status);
+        case.set_classname(res.origin.clone().unwrap_or_else(|| c.topology.clone()));
+        suite.add_test_case(case);
+    }
+    let mut r = Report::new("netcensus");
+    r.add_test_suite(suite);
+    xml(&r)
+}
