@@ -257,17 +257,8 @@ pub struct ScanArgs {
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,
 
-    /// Write results to FILE (repeatable; format from the extension: .json .csv .md .html .txt, else --format).
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "FILE",
-        help_heading = "Output"
-    )]
-    pub output: Vec<PathBuf>,
-    /// Format on stdout [default: table], and of -o files without a known extension.
-    #[arg(long, value_enum, help_heading = "Output")]
-    pub format: Option<StdoutFormat>,
+    #[command(flatten, next_help_heading = "Output")]
+    pub out: OutputArgs,
     /// Also write one row per interface to FILE (CSV).
     #[arg(long = "interfaces-csv", value_name = "FILE", help_heading = "Output")]
     pub interfaces_csv: Option<PathBuf>,
@@ -329,12 +320,8 @@ pub struct DiffArgs {
     pub scan: PathBuf,
     #[command(flatten)]
     pub drift: DriftArgs,
-    /// Write the drift to FILE (repeatable; .json netcensus/diff/v1, .csv, .md, .html, .xml JUnit, .txt).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Vec<PathBuf>,
-    /// Format on stdout [default: table], and of -o files without a known extension.
-    #[arg(long, value_enum)]
-    pub format: Option<StdoutFormat>,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,12 +345,8 @@ pub struct CheckArgs {
     /// Devices the topology does not list do not fail the check.
     #[arg(long = "allow-unknown")]
     pub allow_unknown: bool,
-    /// Write the results to FILE (repeatable; .json netcensus/check/v1, .csv, .md, .html, .xml JUnit, .txt).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Vec<PathBuf>,
-    /// Format on stdout [default: table], and of -o files without a known extension.
-    #[arg(long, value_enum)]
-    pub format: Option<StdoutFormat>,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -378,13 +361,20 @@ pub struct ReportArgs {
     pub check: Option<PathBuf>,
     #[command(flatten)]
     pub drift: DriftArgs,
-    /// Write to FILE (repeatable; format from the extension: .html .md .csv .json .xml (JUnit) .txt, else --format).
+    #[command(flatten)]
+    pub out: OutputArgs,
+    /// Also write one row per interface to FILE (CSV).
+    #[arg(long = "interfaces-csv", value_name = "FILE")]
+    pub interfaces_csv: Option<PathBuf>,
+}
+
+/// Where results go, and in which format.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Write to FILE (repeatable; format from the extension: .json .csv .md .html .xml (JUnit) .txt, else --format).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Vec<PathBuf>,
     /// Format on stdout [default: table], and of -o files without a known extension.
     #[arg(long, value_enum)]
     pub format: Option<StdoutFormat>,
-    /// Also write one row per interface to FILE (CSV).
-    #[arg(long = "interfaces-csv", value_name = "FILE")]
-    pub interfaces_csv: Option<PathBuf>,
 }

@@ -9,7 +9,7 @@ use crate::cli::{CheckArgs, StdoutFormat};
 
 /// Check a scan against a topology; 1 when an expectation fails.
 pub fn run(a: &CheckArgs, quiet: bool) -> Result<i32, Error> {
-    let files = super::outputs(&a.output, "-o", a.format)?;
+    let files = super::outputs(&a.out.output, "-o", a.out.format)?;
     let mut topo = topology::load(&a.topology)?;
     topo.allow_unknown |= a.allow_unknown;
     let scan = baseline::load(&a.scan)?;
@@ -21,7 +21,7 @@ pub fn run(a: &CheckArgs, quiet: bool) -> Result<i32, Error> {
         check: Some(&c),
         color: super::color(),
     };
-    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     super::emit(&view, &files, (!quiet).then_some(stdout))?;
     Ok(if c.failed > 0 {
         super::diff::EXIT_FAILED

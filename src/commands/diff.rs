@@ -69,7 +69,7 @@ pub fn load_baseline(p: &Path) -> Result<netcensus::model::ScanFile, Error> {
 pub fn run(a: &DiffArgs, quiet: bool) -> Result<i32, Error> {
     let rules = rules(&a.drift)?;
     let fail = fail_on(&a.drift)?;
-    let files = super::outputs(&a.output, "-o", a.format)?;
+    let files = super::outputs(&a.out.output, "-o", a.out.format)?;
     let old = baseline::load(&a.baseline)?;
     let new = baseline::load(&a.scan)?;
     let d = diff::diff(&old, &new, &rules);
@@ -80,7 +80,7 @@ pub fn run(a: &DiffArgs, quiet: bool) -> Result<i32, Error> {
         check: None,
         color: super::color(),
     };
-    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     super::emit(&view, &files, (!quiet).then_some(stdout))?;
     Ok(verdict(&d, fail.as_ref()))
 }

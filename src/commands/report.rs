@@ -12,7 +12,7 @@ use crate::cli::{ReportArgs, StdoutFormat};
 /// Render a scan file, with its drift and a check if asked; 1 when
 /// `--fail-on` drift is found or the check fails.
 pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
-    let files = super::outputs(&a.output, "-o", a.format)?;
+    let files = super::outputs(&a.out.output, "-o", a.out.format)?;
     super::check_formats(&files, a.diff.is_some() || a.check.is_some())?;
     if let Some(p) = &a.interfaces_csv {
         check_writable(p)?;
@@ -44,7 +44,7 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
     if let Some(p) = &a.interfaces_csv {
         write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
     }
-    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     super::emit(&view, &files, (!quiet).then_some(stdout))?;
     let drift_fails = d
         .as_ref()

@@ -160,7 +160,7 @@ pub async fn run(
         Some(p) => Some((
             super::diff::load_baseline(p)?,
             super::diff::rules(&a.drift)?,
-            super::outputs(&a.diff_output, "--diff-output", a.format)?,
+            super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),
         None if !a.diff_output.is_empty() || a.drift.fail_on.is_some() => {
             return Err(Error::Usage(
@@ -173,7 +173,7 @@ pub async fn run(
     if let Some(p) = &a.save_baseline {
         check_writable(p)?;
     }
-    let outputs = super::outputs(&a.output, "-o", a.format)?;
+    let outputs = super::outputs(&a.out.output, "-o", a.out.format)?;
     super::check_formats(&outputs, drift.is_some())?;
     if let Some(p) = &a.interfaces_csv {
         check_writable(p)?;
@@ -193,7 +193,7 @@ pub async fn run(
     let scan = result?;
 
     let color = super::color();
-    let stdout = a.format.unwrap_or(StdoutFormat::Table);
+    let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     let scan_view = View {
         primary: Primary::Scan,
         scan: Some(&scan),

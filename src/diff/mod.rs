@@ -62,6 +62,16 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// The non-zero counts, as "1 added, 2 removed".
+    pub fn tally(&self) -> String {
+        self.counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {}", k.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// True when a change of one of `kinds` is present.
     pub fn has_any(&self, kinds: &BTreeSet<Kind>) -> bool {
         self.changes.iter().any(|c| kinds.contains(&c.kind))

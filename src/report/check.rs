@@ -28,10 +28,3 @@ pub fn render(c: &Check) -> String {
     ));
     out
 }
-
-/// The check file (`netcensus/check/v1`), pretty, with a trailing newline.
-pub fn json(c: &Check) -> String {
-    let mut s = serde_json::to_string_pretty(c).unwrap_or_default();
-    s.push('\n');
-    s
-}

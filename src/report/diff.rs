@@ -27,23 +27,6 @@ pub fn render(d: &Diff) -> String {
             cell(&c.text, TEXT_WIDTH)
         ));
     }
-    let counts: Vec<String> = d
-        .counts
-        .iter()
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{n} {}", k.name()))
-        .collect();
-    out.push_str(&format!(
-        "{} change(s): {}\n",
-        d.changes.len(),
-        counts.join(", ")
-    ));
+    out.push_str(&format!("{} change(s): {}\n", d.changes.len(), d.tally()));
     out
-}
-
-/// The diff file (`netcensus/diff/v1`), pretty, with a trailing newline.
-pub fn json(d: &Diff) -> String {
-    let mut s = serde_json::to_string_pretty(d).unwrap_or_default();
-    s.push('\n');
-    s
 }

@@ -1,11 +1,12 @@
-//! The scan file as JSON (pretty, stable field order, trailing newline).
+//! The JSON documents (scan file, diff, check): pretty, stable field
+//! order, trailing newline.
 
-use crate::model::ScanFile;
+use serde::Serialize;
 
-/// Render the scan file.
-pub fn render(scan: &ScanFile) -> String {
+/// Render one document.
+pub fn render<T: Serialize>(doc: &T) -> String {
     // serializing plain data structs cannot fail
-    let mut s = serde_json::to_string_pretty(scan).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
     s.push('\n');
     s
 }

@@ -119,18 +119,7 @@ pub fn render(v: &View) -> String {
         if d.changes.is_empty() {
             o.push_str("No drift.\n\n");
         } else {
-            let counts: Vec<String> = d
-                .counts
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(k, n)| format!("{n} {}", k.name()))
-                .collect();
-            let _ = writeln!(
-                o,
-                "**{} change(s)**: {}\n",
-                d.changes.len(),
-                counts.join(", ")
-            );
+            let _ = writeln!(o, "**{} change(s)**: {}\n", d.changes.len(), d.tally());
             let _ = writeln!(o, "| Kind | IP | Change |");
             let _ = writeln!(o, "| --- | --- | --- |");
             for c in &d.changes {

@@ -108,8 +108,8 @@ pub fn render(format: Format, v: &View) -> Result<String, Unsupported> {
         }
         Format::Json => match v.primary {
             Primary::Scan => json::render(v.scan.ok_or(primary_missing)?),
-            Primary::Diff => diff::json(v.diff.ok_or(primary_missing)?),
-            Primary::Check => check::json(v.check.ok_or(primary_missing)?),
+            Primary::Diff => json::render(v.diff.ok_or(primary_missing)?),
+            Primary::Check => json::render(v.check.ok_or(primary_missing)?),
         },
         Format::Csv => match v.primary {
             Primary::Scan => csv::devices(v.scan.ok_or(primary_missing)?),
