@@ -711,6 +711,9 @@ pub struct HealthMetric {
     pub total: Option<Vec<u64>>,
     pub free: Option<Vec<u64>>,
     pub filter: Option<(Vec<u64>, String)>,
+    /// A column giving the value's decimal places (ENTITY-SENSOR's
+    /// entPhySensorPrecision: 282 with precision 1 is 28.2).
+    pub precision: Option<Vec<u64>>,
     pub average: bool,
     pub nonzero: bool,
 }
@@ -737,6 +740,7 @@ struct RawMetric {
     value: Spanned<String>,
     total: S<String>,
     free: S<String>,
+    precision: S<String>,
     filter: S<RawFilter>,
     aggregate: S<String>,
     nonzero: Option<bool>,
@@ -790,6 +794,7 @@ impl Profiles {
                 value: oid(&ctx, id, "value", r.value.get_ref(), r.value.span())?,
                 total: opt_oid(&r.total, "total")?,
                 free: opt_oid(&r.free, "free")?,
+                precision: opt_oid(&r.precision, "precision")?,
                 filter,
                 average,
                 nonzero: r.nonzero.unwrap_or(false),

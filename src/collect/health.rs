@@ -23,6 +23,7 @@ pub fn columns(metrics: &[HealthMetric]) -> Vec<Vec<u64>> {
         set.insert(m.value.clone());
         set.extend(m.total.iter().cloned());
         set.extend(m.free.iter().cloned());
+        set.extend(m.precision.iter().cloned());
         set.extend(m.filter.iter().map(|(c, _)| c.clone()));
     }
     set.into_iter().collect()
@@ -40,9 +41,17 @@ pub fn compute(m: &HealthMetric, cols: &[Vec<u64>], rows: &Rows) -> Option<f64> 
                 continue;
             }
         }
-        let Some(v) = row.get(&vi).and_then(Val::as_i64).map(|v| v as f64) else {
+        let Some(mut v) = row.get(&vi).and_then(Val::as_i64).map(|v| v as f64) else {
             continue;
         };
+        if let Some(p) = &m.precision {
+            // -8..9 per ENTITY-SENSOR-MIB; anything else is not a precision
+            match idx(p).and_then(|i| row.get(&i)).and_then(Val::as_i64) {
+                Some(p @ -8..=9) => v /= 10f64.powi(p as i32),
+                Some(_) => continue,
+                None => {}
+            }
+        }
         let v = if let Some(t) = &m.total {
             let t = idx(t).and_then(|i| row.get(&i)).and_then(Val::as_i64)? as f64;
             if t <= 0.0 {
@@ -312,9 +321,30 @@ mod tests {
             total: None,
             free: None,
             filter: None,
+            precision: None,
             average: false,
             nonzero: false,
         }
+    }
+
+    #[test]
+    fn sensor_precision_scales_values() {
+        // the Arista recording: 282 and 198 with precision 1 are 28.2 and 19.8 °C
+        let cols = vec![vec![1, 4], vec![1, 3]];
+        let mut rows: Rows = BTreeMap::new();
+        rows.insert(
+            vec![1],
+            BTreeMap::from([(0, Val::Int(282)), (1, Val::Int(1))]),
+        );
+        rows.insert(
+            vec![2],
+            BTreeMap::from([(0, Val::Int(198)), (1, Val::Int(1))]),
+        );
+        let mut m = metric(MetricKind::Temp, &[1, 4]);
+        // unscaled, 282 is no temperature and 198 a false one
+        assert_eq!(compute(&m, &cols, &rows), Some(198.0));
+        m.precision = Some(vec![1, 3]);
+        assert_eq!(compute(&m, &cols, &rows), Some(28.2));
     }
 
     #[test]
