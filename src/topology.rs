@@ -20,7 +20,6 @@
 //! ```
 
 use std::net::IpAddr;
-use std::ops::Range;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -92,7 +91,7 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// Read a topology: NetBox CSV if the name ends in `.csv`, else TOML.
+/// Read a topology: NetBox CSV (`.csv`), YAML (`.yaml`, `.yml`), else TOML.
 pub fn load(path: &Path) -> Result<Topology, Error> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
@@ -100,34 +99,64 @@ pub fn load(path: &Path) -> Result<Topology, Error> {
         line: 0,
         message: format!("cannot read: {e}"),
     })?;
-    let csv = path
+    let ext = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if csv {
-        parse_netbox(&file, &text)
-    } else {
-        parse_toml(&file, &text)
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("csv") => parse_netbox(&file, &text),
+        Some("yaml" | "yml") => parse_yaml(&file, &text),
+        _ => parse_toml(&file, &text),
+    }
+}
+
+/// A string from a topology file and the line it is on: TOML knows its
+/// spans; YAML values are found in the text, from the item's line on.
+trait Located {
+    fn value(&self) -> &str;
+    /// The line of this value, written under `key`, at or after `from`.
+    fn line(&self, text: &str, from: usize, key: &str) -> usize;
+}
+
+impl Located for Spanned<String> {
+    fn value(&self) -> &str {
+        self.get_ref()
+    }
+    fn line(&self, text: &str, _from: usize, _key: &str) -> usize {
+        line_of(text, self.span().start)
+    }
+}
+
+impl Located for String {
+    fn value(&self) -> &str {
+        self
+    }
+    fn line(&self, text: &str, from: usize, key: &str) -> usize {
+        text.lines()
+            .enumerate()
+            .skip(from.saturating_sub(1))
+            .find(|(_, l)| l.contains(key) && l.contains(self.as_str()))
+            .map_or(0, |(i, _)| i + 1)
     }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawTopology {
+struct RawTopology<S> {
     #[serde(default)]
     allow_unknown: bool,
-    #[serde(default)]
-    device: Vec<Spanned<RawDevice>>,
-    #[serde(default)]
-    link: Vec<Spanned<RawLink>>,
+    #[serde(default = "Vec::new")]
+    device: Vec<RawDevice<S>>,
+    #[serde(default = "Vec::new")]
+    link: Vec<RawLink<S>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawDevice {
-    ip: Option<Spanned<String>>,
-    name: Option<String>,
-    role: Option<Spanned<String>>,
+struct RawDevice<S> {
+    ip: Option<S>,
+    name: Option<S>,
+    role: Option<S>,
     vendor: Option<String>,
     model: Option<String>,
     serial: Option<String>,
@@ -135,8 +164,8 @@ struct RawDevice {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawLink {
-    from: String,
+struct RawLink<S> {
+    from: S,
     from_port: Option<String>,
     to: String,
     to_port: Option<String>,
@@ -144,40 +173,69 @@ struct RawLink {
 
 /// Parse a TOML topology named `file`.
 pub fn parse_toml(file: &str, text: &str) -> Result<Topology, Error> {
-    let err = |span: Range<usize>, message: String| Error::Input {
+    let raw: RawTopology<Spanned<String>> = toml::from_str(text).map_err(|e| Error::Input {
         file: file.to_string(),
-        line: line_of(text, span.start),
+        line: line_of(text, e.span().map_or(0, |s| s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    build(file, text, raw)
+}
+
+/// Parse a YAML topology named `file` (the TOML layout: `allow_unknown`,
+/// a `device` list, a `link` list).
+pub fn parse_yaml(file: &str, text: &str) -> Result<Topology, Error> {
+    let raw: RawTopology<String> = serde_norway::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        // serde_norway appends " at line L column C": the line is ours to say
+        let message = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        Error::Input {
+            file: file.to_string(),
+            line: e.location().map_or(0, |l| l.line()),
+            message,
+        }
+    })?;
+    build(file, text, raw)
+}
+
+/// Validate a parsed topology into expectations.
+fn build<S: Located>(file: &str, text: &str, raw: RawTopology<S>) -> Result<Topology, Error> {
+    let err = |line: usize, message: String| Error::Input {
+        file: file.to_string(),
+        line,
         message,
     };
-    let raw: RawTopology = toml::from_str(text)
-        .map_err(|e| err(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
     let mut t = Topology {
         allow_unknown: raw.allow_unknown,
         ..Topology::default()
     };
-    for d in raw.device {
-        let origin = format!("{file}:{}", line_of(text, d.span().start));
-        let span = d.span();
-        let d = d.into_inner();
+    let mut cursor = 1;
+    for (i, d) in raw.device.into_iter().enumerate() {
+        let Some(first) = d.ip.as_ref().or(d.name.as_ref()) else {
+            let line = d.role.as_ref().map_or(0, |r| r.line(text, cursor, "role"));
+            return Err(err(
+                line,
+                format!("device {}: needs an ip or a name", i + 1),
+            ));
+        };
+        let key = if d.ip.is_some() { "ip" } else { "name" };
+        let line = first.line(text, cursor, key);
+        cursor = line.max(cursor);
         let ip = match &d.ip {
-            Some(s) => Some(s.get_ref().parse::<IpAddr>().map_err(|_| {
+            Some(s) => Some(s.value().parse::<IpAddr>().map_err(|_| {
                 err(
-                    s.span(),
-                    format!("device ip: '{}' is not an IP address", s.get_ref()),
+                    s.line(text, line, "ip"),
+                    format!("device ip: '{}' is not an IP address", s.value()),
                 )
             })?),
             None => None,
         };
-        if ip.is_none() && d.name.is_none() {
-            return Err(err(span, "device: needs an ip or a name".into()));
-        }
         if let Some(r) = &d.role {
-            if !ROLES.contains(&r.get_ref().as_str()) {
+            if !ROLES.contains(&r.value()) {
                 return Err(err(
-                    r.span(),
+                    r.line(text, line, "role"),
                     format!(
                         "device role: unknown role '{}' (one of: {})",
-                        r.get_ref(),
+                        r.value(),
                         ROLES.join(", ")
                     ),
                 ));
@@ -185,23 +243,23 @@ pub fn parse_toml(file: &str, text: &str) -> Result<Topology, Error> {
         }
         t.devices.push(ExpectedDevice {
             ip,
-            name: d.name,
-            role: d.role.map(Spanned::into_inner),
+            name: d.name.map(|n| n.value().to_string()),
+            role: d.role.map(|r| r.value().to_string()),
             vendor: d.vendor,
             model: d.model,
             serial: d.serial,
-            origin,
+            origin: format!("{file}:{line}"),
         });
     }
     for l in raw.link {
-        let origin = format!("{file}:{}", line_of(text, l.span().start));
-        let l = l.into_inner();
+        let line = l.from.line(text, cursor, "from");
+        cursor = line.max(cursor);
         t.links.push(ExpectedLink {
-            from: l.from,
+            from: l.from.value().to_string(),
             from_port: l.from_port,
             to: l.to,
             to_port: l.to_port,
-            origin,
+            origin: format!("{file}:{line}"),
         });
     }
     Ok(t)
@@ -535,14 +593,41 @@ mod tests {
             (t.devices.len(), t.links.len(), t.allow_unknown),
             (1, 1, true)
         );
-        assert_eq!(t.devices[0].origin, "t.toml:2");
+        assert_eq!(t.devices[0].origin, "t.toml:3");
         let e = |text: &str| parse_toml("t.toml", text).unwrap_err().to_string();
         assert!(e("[[device]]\nip = \"10.0.0.1\"\nrole = \"routr\"\n")
             .starts_with("t.toml:3: device role: unknown role 'routr'"));
         assert!(e("[[device]]\n\nip = \"10.0.0.300\"\n").starts_with("t.toml:3: device ip:"));
         assert!(e("[[device]]\nrole = \"router\"\n")
-            .starts_with("t.toml:1: device: needs an ip or a name"));
+            .starts_with("t.toml:2: device 1: needs an ip or a name"));
         assert!(e("[[device]]\nip = \"10.0.0.1\"\ncolour = \"red\"\n").starts_with("t.toml:"));
+    }
+
+    #[test]
+    fn yaml_topologies_read_like_toml_with_lines() {
+        let y = "allow_unknown: true\ndevice:\n  - ip: 10.0.0.1\n    role: router\n  - name: sw2\n    vendor: Cisco\nlink:\n  - from: sw2\n    to: core\n";
+        let t = parse_yaml("t.yaml", y).unwrap();
+        assert_eq!(
+            (t.devices.len(), t.links.len(), t.allow_unknown),
+            (2, 1, true)
+        );
+        assert_eq!(t.devices[0].ip, "10.0.0.1".parse().ok());
+        assert_eq!(t.devices[1].origin, "t.yaml:5");
+        assert_eq!(t.links[0].origin, "t.yaml:8");
+        let e = |text: &str| parse_yaml("t.yaml", text).unwrap_err().to_string();
+        assert_eq!(
+            e("device:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.2\n    role: routr\n"),
+            format!(
+                "t.yaml:4: device role: unknown role 'routr' (one of: {})",
+                ROLES.join(", ")
+            )
+        );
+        assert!(e("device:\n  - ip: 10.0.0.300\n").starts_with("t.yaml:2: device ip:"));
+        let unknown = e("device:\n  - ip: 10.0.0.1\n    colour: red\n");
+        assert!(
+            unknown.starts_with("t.yaml:3:") && unknown.contains("colour"),
+            "{unknown}"
+        );
     }
 
     #[test]

@@ -316,7 +316,7 @@ fn diff_baseline_and_check_input_errors() {
     cmd_fails_with(&["diff", &a, &a, "-o", &p("d.docx")], "d.docx");
     cmd_fails_with(
         &["check", &p("topo.toml"), &a],
-        "topo.toml:4: device: needs an ip or a name",
+        "topo.toml:5: device 2: needs an ip or a name",
     );
     cmd_fails_with(
         &["check", &p("nb.csv"), &a],

@@ -106,6 +106,7 @@ fn drift_between_two_lab_states_is_every_change_once() {
     let p = |name: &str| dir.path().join(name);
     let topology = root().join("examples/lab-topology.toml");
     let netbox = root().join("examples/lab-netbox.csv");
+    let yaml = root().join("examples/lab-topology.yaml");
 
     lab_up("small.toml");
     let o = scan(&[
@@ -159,6 +160,7 @@ fn drift_between_two_lab_states_is_every_change_once() {
     let before = s(&before_path);
     for args in [
         vec!["check", s(&topology), before],
+        vec!["check", s(&yaml), before],
         vec!["check", s(&netbox), before, "--allow-unknown"],
     ] {
         let o = netcensus(&[args.as_slice(), &["-o", s(&p("check.json"))]].concat());
