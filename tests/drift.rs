@@ -37,9 +37,10 @@ fn netcensus(args: &[&str]) -> Output {
         .expect("run netcensus")
 }
 
-/// A scan of the whole lab inside the scanner namespace. Retries are
-/// generous: the lab has a 30 %-loss host and a switch dropping 10 % of
-/// SNMP requests, and a lost row would be real drift to the diff.
+/// A scan of the whole lab inside the scanner namespace. Retries and
+/// echoes are generous: the lab has a 30 %-loss host (three lost echoes out
+/// of three would make it `unreachable`, a health transition) and a switch
+/// dropping 10 % of SNMP requests (a lost row would be real drift).
 fn scan(extra: &[&str]) -> Output {
     Command::new("ip")
         .args(["netns", "exec", SCAN_NS, env!("CARGO_BIN_EXE_netcensus")])
@@ -50,6 +51,8 @@ fn scan(extra: &[&str]) -> Output {
             "--inventory",
             "--retries",
             "5",
+            "--count",
+            "10",
             "--snmp-retries",
             "4",
         ])
