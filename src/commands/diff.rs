@@ -1,7 +1,6 @@
 //! `netcensus diff BASELINE SCAN`, and the drift part of `scan --baseline`.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use netcensus::baseline;
 use netcensus::diff::{self, parse_kinds, Diff, Kind, Rules};
@@ -58,11 +57,6 @@ pub fn verdict(d: &Diff, fail: Option<&BTreeSet<Kind>>) -> i32 {
         Some(kinds) if d.has_any(kinds) => EXIT_FAILED,
         _ => 0,
     }
-}
-
-/// Load a baseline for `--baseline`.
-pub fn load_baseline(p: &Path) -> Result<netcensus::model::ScanFile, Error> {
-    baseline::load(p)
 }
 
 /// `netcensus diff`.

@@ -8,7 +8,7 @@ use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
 use netcensus::probe::agent::{Usm, UsmAuth, UsmPriv};
 use netcensus::profile::{Profiles, ScanProfile, SnmpSweep};
-use netcensus::report::{self, Primary, View};
+use netcensus::report::{self, Format, Primary, View};
 use netcensus::scan::{self, Settings};
 use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
 
@@ -158,7 +158,7 @@ pub async fn run(
     // drift: every input checked before the sweep, not after it
     let drift = match &a.baseline {
         Some(p) => Some((
-            super::diff::load_baseline(p)?,
+            netcensus::baseline::load(p)?,
             super::diff::rules(&a.drift)?,
             super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),
@@ -205,7 +205,13 @@ pub async fn run(
         write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
     }
     if drift.is_none() || scan.interrupted {
-        super::emit(&scan_view, &outputs, (!quiet).then_some(stdout))?;
+        // an interrupted scan is not compared: no JUnit drift file then
+        let files: Vec<(PathBuf, Format)> = outputs
+            .iter()
+            .filter(|(_, f)| *f != Format::Junit)
+            .cloned()
+            .collect();
+        super::emit(&scan_view, &files, (!quiet).then_some(stdout))?;
     }
     if scan.interrupted {
         // partial results are written above, but neither compared nor
