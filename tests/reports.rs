@@ -179,6 +179,9 @@ fn junit_has_a_testcase_per_device_and_per_expectation() {
     // one per device with changes: 2 removed, rebooted, 2 changed, added, moved
     assert_eq!(d.matches("<failure ").count(), 7, "{d}");
     assert_eq!(c.matches("<testcase ").count(), f.check.results.len());
+    // a report with both: a suite for each
+    let both = render(Format::Junit, &view(&f, Primary::Scan)).expect("junit");
+    assert_eq!(both.matches("<testsuite ").count(), 2);
     let bare = View {
         diff: None,
         check: None,

@@ -20,8 +20,20 @@ fn failure(message: String, description: String) -> TestCaseStatus {
     s
 }
 
+/// One report with a suite for the drift and one for the check, as given.
+pub fn render(diff: Option<(&Diff, Option<&ScanFile>)>, check: Option<&Check>) -> String {
+    let mut r = Report::new("netcensus");
+    if let Some((d, scan)) = diff {
+        r.add_test_suite(diff_suite(d, scan));
+    }
+    if let Some(c) = check {
+        r.add_test_suite(check_suite(c));
+    }
+    xml(&r)
+}
+
 /// Drift: a testcase per device of the scan (and per removed device).
-pub fn diff(d: &Diff, scan: Option<&ScanFile>) -> String {
+fn diff_suite(d: &Diff, scan: Option<&ScanFile>) -> TestSuite {
     let mut suite = TestSuite::new("netcensus drift");
     // devices by address, as the scan has them; removed ones from the diff
     let mut devices: Vec<(String, Option<String>, String)> = scan
@@ -67,13 +79,11 @@ pub fn diff(d: &Diff, scan: Option<&ScanFile>) -> String {
         case.set_classname(if role.is_empty() { "device" } else { role });
         suite.add_test_case(case);
     }
-    let mut r = Report::new("netcensus");
-    r.add_test_suite(suite);
-    xml(&r)
+    suite
 }
 
 /// A topology check: a testcase per expectation.
-pub fn check(c: &Check) -> String {
+fn check_suite(c: &Check) -> TestSuite {
     let mut suite = TestSuite::new("netcensus topology");
     for res in &c.results {
         let status = if res.pass {
@@ -85,7 +95,5 @@ pub fn check(c: &Check) -> String {
         case.set_classname(res.origin.clone().unwrap_or_else(|| c.topology.clone()));
         suite.add_test_case(case);
     }
-    let mut r = Report::new("netcensus");
-    r.add_test_suite(suite);
-    xml(&r)
+    suite
 }

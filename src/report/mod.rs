@@ -118,16 +118,17 @@ pub fn render(format: Format, v: &View) -> Result<String, Unsupported> {
         },
         Format::Markdown => markdown::render(v),
         Format::Html => html::render(v),
-        Format::Junit => match (v.check, v.diff) {
-            (Some(c), _) if v.primary == Primary::Check => junit::check(c),
-            (_, Some(d)) => junit::diff(d, v.scan),
-            (Some(c), None) => junit::check(c),
-            (None, None) => {
+        Format::Junit => {
+            // a diff or check command writes its own document; a report both
+            let diff = v.diff.filter(|_| v.primary != Primary::Check);
+            let check = v.check.filter(|_| v.primary != Primary::Diff);
+            if diff.is_none() && check.is_none() {
                 return Err(Unsupported {
                     format: "junit",
                     needs: "a diff (--baseline, or netcensus diff) or a check",
-                })
+                });
             }
-        },
+            junit::render(diff.map(|d| (d, v.scan)), check)
+        }
     })
 }
