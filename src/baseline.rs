@@ -22,20 +22,29 @@ pub fn load(path: &Path) -> Result<ScanFile, Error> {
 
 /// Parse the text of a scan file.
 pub fn parse(text: &str) -> Result<ScanFile, String> {
-    // the schema first: a file of another kind gets a clear message, not a
-    // complaint about its first unexpected field
-    let head: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| format!("line {}: {}", e.line(), strip_position(&e)))?;
-    match head.get("schema").and_then(|s| s.as_str()) {
-        Some(SCAN_SCHEMA) => {}
-        Some(other) => {
-            return Err(format!(
-                "schema '{other}' is not {SCAN_SCHEMA} (not a netcensus scan file, or a newer one)"
-            ))
+    let schema_error = |schema: Option<&str>| match schema {
+        Some(other) => format!(
+            "schema '{other}' is not {SCAN_SCHEMA} (not a netcensus scan file, or a newer one)"
+        ),
+        None => format!("no \"schema\": \"{SCAN_SCHEMA}\" field"),
+    };
+    match serde_json::from_str::<ScanFile>(text) {
+        Ok(s) if s.schema == SCAN_SCHEMA => Ok(s),
+        Ok(s) => Err(schema_error(Some(&s.schema))),
+        Err(e) => {
+            // a file of another kind gets a clear message, not a complaint
+            // about its first unexpected field (the text is read again only
+            // on this error path)
+            let head = serde_json::from_str::<serde_json::Value>(text).ok();
+            match head
+                .as_ref()
+                .map(|h| h.get("schema").and_then(|s| s.as_str()))
+            {
+                Some(schema) if schema != Some(SCAN_SCHEMA) => Err(schema_error(schema)),
+                _ => Err(format!("line {}: {}", e.line(), strip_position(&e))),
+            }
         }
-        None => return Err(format!("no \"schema\": \"{SCAN_SCHEMA}\" field")),
     }
-    serde_json::from_str(text).map_err(|e| format!("line {}: {}", e.line(), strip_position(&e)))
 }
 
 /// serde_json's message without its trailing " at line L column C".

@@ -328,6 +328,10 @@ mod tests {
         }
     }
 
+    fn run(p: &Profiles, snmp: Option<&Snmp>, facts: Option<&Facts>) -> Classification {
+        classify(&Evidence { snmp, facts }, p)
+    }
+
     const RULES: &str = r#"
 agent_enterprises = [8072, 2021]
 
@@ -372,13 +376,7 @@ os = "IOS"
             }),
             ..Facts::default()
         };
-        let c = classify(
-            &Evidence {
-                snmp: Some(&s),
-                facts: Some(&facts),
-            },
-            &p,
-        );
+        let c = run(&p, Some(&s), Some(&facts));
         assert_eq!(c.role, "switch");
         assert_eq!(c.vendor.as_deref(), Some("Cisco"));
         assert_eq!(c.model.as_deref(), Some("WS-C3750G-12S-S"));
@@ -387,13 +385,7 @@ os = "IOS"
         assert_eq!(c.classified_by["role"], "cisco-ios-switch");
         assert_eq!(c.classified_by["vendor"], BY_ENTERPRISE);
         // without the entity evidence the lower rule decides
-        let c = classify(
-            &Evidence {
-                snmp: Some(&s),
-                facts: None,
-            },
-            &p,
-        );
+        let c = run(&p, Some(&s), None);
         assert_eq!(
             (c.role.as_str(), c.classified_by["role"].as_str()),
             ("router", "cisco-ios")
@@ -409,13 +401,7 @@ os = "IOS"
             ip_forwarding: Some(false),
             ..Facts::default()
         };
-        let c = classify(
-            &Evidence {
-                snmp: Some(&s),
-                facts: Some(&facts),
-            },
-            &p,
-        );
+        let c = run(&p, Some(&s), Some(&facts));
         assert_eq!(c.role, "switch");
         assert_eq!(c.vendor.as_deref(), Some("Cisco"));
     }
@@ -424,13 +410,7 @@ os = "IOS"
     fn unknown_devices_stay_unknown_and_agent_numbers_name_no_vendor() {
         let p = profiles(RULES);
         let s = snmp("1.3.6.1.4.1.8072.3.2.10", "Linux box 5.10");
-        let c = classify(
-            &Evidence {
-                snmp: Some(&s),
-                facts: None,
-            },
-            &p,
-        );
+        let c = run(&p, Some(&s), None);
         assert_eq!(c.role, "unknown");
         assert_eq!(c.vendor, None);
         // no sysObjectID: the enterprise subtrees implemented name the vendor
@@ -439,13 +419,7 @@ os = "IOS"
             enterprises: vec![8072, 39165],
             ..Facts::default()
         };
-        let c = classify(
-            &Evidence {
-                snmp: Some(&s),
-                facts: Some(&facts),
-            },
-            &p,
-        );
+        let c = run(&p, Some(&s), Some(&facts));
         assert_eq!(c.vendor.as_deref(), Some("Hikvision"));
         let c = classify(&Evidence::default(), &p);
         assert_eq!((c.role.as_str(), c.vendor.as_deref()), ("unknown", None));

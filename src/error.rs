@@ -9,6 +9,9 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_CANNOT_RUN: i32 = 3;
 /// Exit code: another run holds the lock (EX_TEMPFAIL: try again later).
 pub const EXIT_LOCKED: i32 = 75;
+/// Exit code: the check failed (drift of a `--fail-on` kind, a topology
+/// expectation).
+pub const EXIT_FAILED: i32 = 1;
 /// Exit code: interrupted; partial results were written.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
@@ -74,6 +77,11 @@ pub enum ProbeError {
     },
     #[error("cannot open a UDP socket for SNMP: {0}")]
     UdpSocket(std::io::Error),
+}
+
+/// Line (1-based) of a byte offset in `text`, for errors in input files.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Any error the library returns to the CLI.

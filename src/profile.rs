@@ -11,6 +11,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::error::line_of;
 use crate::probe::agent::parse_oid;
 
 /// The built-in rules, compiled in.
@@ -267,11 +268,6 @@ struct RawVendors {
 }
 
 // ------------------------------------------------------------------ loading
-
-/// Line (1-based) of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
 
 struct Ctx<'a> {
     file: &'a str,

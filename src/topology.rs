@@ -25,7 +25,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::error::Error;
+use crate::error::{line_of, Error};
 use crate::model::{Device, ScanFile};
 use crate::profile::ROLES;
 
@@ -85,10 +85,6 @@ pub struct Check {
     pub passed: usize,
     pub failed: usize,
     pub results: Vec<Outcome>,
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Read a topology: NetBox CSV (`.csv`), YAML (`.yaml`, `.yml`), else TOML.

@@ -1,7 +1,7 @@
 //! `netcensus check TOPOLOGY SCAN`.
 
 use netcensus::baseline;
-use netcensus::error::Error;
+use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::report::{Primary, View};
 use netcensus::topology;
 
@@ -23,9 +23,5 @@ pub fn run(a: &CheckArgs, quiet: bool) -> Result<i32, Error> {
     };
     let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     super::emit(&view, &files, (!quiet).then_some(stdout))?;
-    Ok(if c.failed > 0 {
-        super::diff::EXIT_FAILED
-    } else {
-        0
-    })
+    Ok(if c.failed > 0 { EXIT_FAILED } else { 0 })
 }

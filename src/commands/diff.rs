@@ -4,13 +4,10 @@ use std::collections::BTreeSet;
 
 use netcensus::baseline;
 use netcensus::diff::{self, parse_kinds, Diff, Kind, Rules};
-use netcensus::error::Error;
+use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::report::{Primary, View};
 
 use crate::cli::{DiffArgs, DriftArgs, StdoutFormat};
-
-/// Exit code: the check failed (drift of a `--fail-on` kind).
-pub const EXIT_FAILED: i32 = 1;
 
 /// The rules of the flags, on top of the rules file.
 pub fn rules(a: &DriftArgs) -> Result<Rules, Error> {

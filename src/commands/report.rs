@@ -2,7 +2,7 @@
 
 use netcensus::baseline;
 use netcensus::diff;
-use netcensus::error::Error;
+use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::output::{check_writable, write_atomic};
 use netcensus::report::{self, Primary, View};
 use netcensus::topology;
@@ -51,7 +51,7 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
         .is_some_and(|d| super::diff::verdict(d, fail.as_ref()) != 0);
     let check_fails = c.as_ref().is_some_and(|c| c.failed > 0);
     Ok(if drift_fails || check_fails {
-        super::diff::EXIT_FAILED
+        EXIT_FAILED
     } else {
         0
     })

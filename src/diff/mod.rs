@@ -442,7 +442,8 @@ fn compare(
             }
         }
     }
-    if let Some(c) = reboot(old, new, elapsed, slack_s) {
+    let rebooted = reboot(old, new, elapsed, slack_s);
+    if let Some(c) = &rebooted {
         out.push(change(
             Kind::Rebooted,
             Some("uptime".into()),
@@ -451,11 +452,8 @@ fn compare(
             format!("{label} rebooted: uptime {} (expected about {})", c.1, c.0),
         ));
     }
-    let rebooted = out
-        .last()
-        .is_some_and(|c| c.kind == Kind::Rebooted && c.ip == new.ip);
     if let (Some(a), Some(b)) = (&old.interfaces, &new.interfaces) {
-        for (name, from, to, text) in interface_changes(a, b, rules, rebooted) {
+        for (name, from, to, text) in interface_changes(a, b, rules, rebooted.is_some()) {
             out.push(change(
                 Kind::Interfaces,
                 Some(format!("interface {name}")),

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{FIELDS, HEALTH_CHECKS_NOT_COMPARED};
-use crate::error::Error;
+use crate::error::{line_of, Error};
 use crate::model::Device;
 
 /// The kinds of change, in the order reports list them.
@@ -232,7 +232,7 @@ impl Rules {
     pub fn parse(&mut self, file: &str, text: &str) -> Result<(), Error> {
         let err = |span: Range<usize>, message: String| Error::Input {
             file: file.to_string(),
-            line: text[..span.start.min(text.len())].matches('\n').count() + 1,
+            line: line_of(text, span.start),
             message,
         };
         let raw: RawRules = toml::from_str(text)

@@ -13,16 +13,7 @@ const CELL_MAX: usize = 80;
 
 /// One line of device text, inert in Markdown.
 pub fn cell(s: &str) -> String {
-    let one: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let one = one.split_whitespace().collect::<Vec<_>>().join(" ");
-    let cut: String = if one.chars().count() > CELL_MAX {
-        one.chars().take(CELL_MAX - 1).chain(['…']).collect()
-    } else {
-        one
-    };
+    let cut = super::table::cell(s, CELL_MAX);
     let mut out = String::with_capacity(cut.len());
     for c in cut.chars() {
         match c {
