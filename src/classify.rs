@@ -6,19 +6,24 @@
 //! rules match sysObjectID, ENTITY-MIB, LLDP, bridge and forwarding evidence
 //! as well as sysDescr, so a firmware with an odd sysDescr keeps its class.
 //! The vendor falls back to the enterprise number of sysObjectID (or of the
-//! subtrees the agent implements), never to a guess.
+//! subtrees the agent implements): the curated name, else the IANA
+//! registry's registrant; never a guess.
 
 use std::collections::BTreeMap;
 
-use crate::model::{Facts, Snmp};
+use crate::model::{Facts, Interface, Snmp};
 use crate::probe::agent::{oid_string, parse_oid};
-use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, SERVICES};
+use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, IF_TYPES, SERVICES};
+
+pub mod examples;
 
 /// What classification looks at.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Evidence<'a> {
     pub snmp: Option<&'a Snmp>,
     pub facts: Option<&'a Facts>,
+    /// The interface table, when it was walked (for `if_types`).
+    pub interfaces: Option<&'a [Interface]>,
 }
 
 /// The outcome for one device.
@@ -34,8 +39,10 @@ pub struct Classification {
     pub classified_by: BTreeMap<String, String>,
 }
 
-/// Id recorded when the vendor comes from the enterprise number.
+/// Id recorded when the vendor comes from the curated enterprise table.
 pub const BY_ENTERPRISE: &str = "enterprise-number";
+/// Id recorded when the vendor comes from the IANA registry itself.
+pub const BY_REGISTRY: &str = "enterprise-registry";
 
 fn sys_object_id(ev: &Evidence) -> Option<Vec<u64>> {
     ev.snmp?
@@ -45,26 +52,149 @@ fn sys_object_id(ev: &Evidence) -> Option<Vec<u64>> {
         .filter(|o| o.len() > 2 && o.iter().skip(2).any(|a| *a != 0))
 }
 
-fn source_text(ev: &Evidence, src: &Source) -> Option<String> {
-    let s = ev.snmp;
-    let c = ev.facts.and_then(|f| f.chassis.as_ref());
-    match src {
-        Source::SysDescr => s?.sys_descr.clone(),
-        Source::SysName => s?.sys_name.clone(),
-        Source::SysObjectId => s?.sys_object_id.clone(),
-        Source::EntityModel => c?.model.clone(),
-        Source::EntityDescr => c?.descr.clone(),
-        Source::EntityName => c?.name.clone(),
-        Source::EntityMfg => c?.mfg.clone(),
-        Source::EntitySoftware => c?.software_rev.clone(),
-        Source::EntityFirmware => c?.firmware_rev.clone(),
-        Source::EntityHardware => c?.hardware_rev.clone(),
-        Source::Value(o) => ev.facts?.values.get(&oid_string(o)).cloned(),
+/// Evidence with sysObjectID parsed once, for the hot path.
+struct Prepared<'a> {
+    ev: &'a Evidence<'a>,
+    oid: Option<Vec<u64>>,
+    /// sysObjectID names no maker: absent, zero, not an enterprise OID, or
+    /// agent software's (Net-SNMP, …).
+    no_maker: bool,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(ev: &'a Evidence<'a>, p: &Profiles) -> Prepared<'a> {
+        let oid = sys_object_id(ev);
+        let pen = oid
+            .as_ref()
+            .filter(|o| o.starts_with(&[1, 3, 6, 1, 4, 1]))
+            .and_then(|o| o.get(6).copied());
+        let no_maker = pen.is_none_or(|pen| p.agent_enterprises.contains(&pen));
+        Prepared { ev, oid, no_maker }
     }
 }
 
-/// Whether a condition holds; also a one-line account of why.
-pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
+fn text_of<'a>(ev: &Evidence<'a>, src: &Source) -> Option<&'a str> {
+    let s = ev.snmp;
+    let c = ev.facts.and_then(|f| f.chassis.as_ref());
+    match src {
+        Source::SysDescr => s?.sys_descr.as_deref(),
+        Source::SysName => s?.sys_name.as_deref(),
+        Source::SysObjectId => s?.sys_object_id.as_deref(),
+        Source::EntityModel => c?.model.as_deref(),
+        Source::EntityDescr => c?.descr.as_deref(),
+        Source::EntityName => c?.name.as_deref(),
+        Source::EntityMfg => c?.mfg.as_deref(),
+        Source::EntitySoftware => c?.software_rev.as_deref(),
+        Source::EntityFirmware => c?.firmware_rev.as_deref(),
+        Source::EntityHardware => c?.hardware_rev.as_deref(),
+        Source::Value(o) => ev.facts?.values.get(&oid_string(o)).map(String::as_str),
+    }
+}
+
+fn source_text(ev: &Evidence, src: &Source) -> Option<String> {
+    text_of(ev, src).map(str::to_string)
+}
+
+fn has_all_or_none(have: Option<&Vec<String>>, want: &[String], all: bool) -> bool {
+    have.is_some_and(|h| {
+        if all {
+            want.iter().all(|w| h.contains(w))
+        } else {
+            !want.iter().any(|w| h.contains(w))
+        }
+    })
+}
+
+fn services_ok(sv: Option<i64>, bits: i64, has: bool) -> bool {
+    sv.is_some_and(|v| if has { v & bits == bits } else { v & bits == 0 })
+}
+
+fn if_types_ok(ev: &Evidence, types: &[i64]) -> bool {
+    ev.interfaces.is_some_and(|ifs| {
+        ifs.iter()
+            .any(|i| i.if_type.is_some_and(|t| types.contains(&t)))
+    })
+}
+
+/// Whether a condition holds: no formatting, sysObjectID parsed once.
+fn holds(c: &Condition, p: &Prepared) -> bool {
+    let ev = p.ev;
+    let f = ev.facts;
+    let re_on = |re: &regex::Regex, src: Source| text_of(ev, &src).is_some_and(|t| re.is_match(t));
+    match c {
+        Condition::SysObjectId(prefixes) => p
+            .oid
+            .as_ref()
+            .is_some_and(|o| prefixes.iter().any(|x| o.starts_with(x))),
+        Condition::NoSysObjectId => p.oid.is_none(),
+        Condition::NoMakerOid => p.no_maker,
+        Condition::SysDescr(re) => re_on(re, Source::SysDescr),
+        Condition::SysDescrNot(re) => !re_on(re, Source::SysDescr),
+        Condition::SysName(re) => re_on(re, Source::SysName),
+        Condition::ServicesHas(bits) => {
+            services_ok(ev.snmp.and_then(|s| s.sys_services), *bits, true)
+        }
+        Condition::ServicesLacks(bits) => {
+            services_ok(ev.snmp.and_then(|s| s.sys_services), *bits, false)
+        }
+        Condition::Bridge(want) => f.and_then(|f| f.bridge_ports).is_some_and(|p| p > 0) == *want,
+        Condition::Forwarding(want) => f.and_then(|f| f.ip_forwarding) == Some(*want),
+        Condition::LldpCaps(want) => {
+            has_all_or_none(f.and_then(|f| f.lldp_caps_enabled.as_ref()), want, true)
+        }
+        Condition::LldpCapsLack(want) => {
+            has_all_or_none(f.and_then(|f| f.lldp_caps_enabled.as_ref()), want, false)
+        }
+        Condition::EntityModel(re) => re_on(re, Source::EntityModel),
+        Condition::EntityDescr(re) => re_on(re, Source::EntityDescr),
+        Condition::EntityMfg(re) => re_on(re, Source::EntityMfg),
+        Condition::Mib(want) => has_all_or_none(f.map(|f| &f.mibs), want, true),
+        Condition::MibAbsent(want) => has_all_or_none(f.map(|f| &f.mibs), want, false),
+        Condition::Present(list) => f.is_some_and(|f| {
+            f.subtrees
+                .iter()
+                .any(|s| list.iter().any(|o| oid_text_is(s, o)))
+        }),
+        Condition::Value(o, re) => re_on(re, Source::Value(o.clone())),
+        Condition::Enterprise(pens) => {
+            f.is_some_and(|f| f.enterprises.iter().any(|p| pens.contains(p)))
+        }
+        Condition::IfTypes(types) => if_types_ok(ev, types),
+    }
+}
+
+/// Whether dotted `text` spells exactly the arcs `oid` (no allocation).
+fn oid_text_is(text: &str, oid: &[u64]) -> bool {
+    let mut arcs = text.trim_start_matches('.').split('.');
+    oid.iter()
+        .all(|a| arcs.next().and_then(|x| x.parse::<u64>().ok()) == Some(*a))
+        && arcs.next().is_none()
+}
+
+fn if_type_names(types: &[i64]) -> String {
+    types
+        .iter()
+        .map(|t| {
+            IF_TYPES
+                .iter()
+                .find(|(_, n)| n == t)
+                .map_or_else(|| t.to_string(), |(n, _)| (*n).to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether a condition holds; also a one-line account of why (for
+/// `explain` and example errors; the hot path uses [`holds`]).
+pub fn check(c: &Condition, ev: &Evidence, p: &Profiles) -> (bool, String) {
+    let prepared = Prepared::new(ev, p);
+    let (ok, why) = account(c, ev, &prepared);
+    let fast = holds(c, &prepared);
+    debug_assert_eq!(ok, fast, "{why}");
+    (fast, why)
+}
+
+fn account(c: &Condition, ev: &Evidence, prepared: &Prepared) -> (bool, String) {
     let f = ev.facts;
     let re_on = |what: &str, re: &regex::Regex, text: Option<String>| match text {
         Some(t) => (
@@ -90,7 +220,27 @@ pub fn check(c: &Condition, ev: &Evidence) -> (bool, String) {
             )
         }
         Condition::NoSysObjectId => (sys_object_id(ev).is_none(), "no sysObjectID".into()),
+        Condition::NoMakerOid => (
+            prepared.no_maker,
+            "sysObjectID names no maker (absent, or agent software's)".into(),
+        ),
         Condition::SysDescr(re) => re_on("sysDescr", re, ev.snmp.and_then(|s| s.sys_descr.clone())),
+        Condition::SysDescrNot(re) => {
+            let (m, why) = re_on("sysDescr", re, ev.snmp.and_then(|s| s.sys_descr.clone()));
+            (!m, format!("not: {why}"))
+        }
+        Condition::IfTypes(types) => (
+            if_types_ok(ev, types),
+            format!(
+                "interface types include one of [{}]{}",
+                if_type_names(types),
+                if ev.interfaces.is_none() {
+                    " (interfaces not walked)"
+                } else {
+                    ""
+                }
+            ),
+        ),
         Condition::SysName(re) => re_on("sysName", re, ev.snmp.and_then(|s| s.sys_name.clone())),
         Condition::ServicesHas(bits) | Condition::ServicesLacks(bits) => {
             let has = matches!(c, Condition::ServicesHas(_));
@@ -210,8 +360,9 @@ fn clip(s: &str) -> String {
 }
 
 /// Whether every condition of a rule holds.
-pub fn matches(rule: &Rule, ev: &Evidence) -> bool {
-    rule.when.iter().all(|c| check(c, ev).0)
+pub fn matches(rule: &Rule, ev: &Evidence, p: &Profiles) -> bool {
+    let prepared = Prepared::new(ev, p);
+    rule.when.iter().all(|c| holds(c, &prepared))
 }
 
 /// The value a rule's output yields on this evidence.
@@ -219,11 +370,11 @@ pub fn extract(out: &Output, ev: &Evidence) -> Option<String> {
     let v = match out {
         Output::Literal(s) => Some(s.clone()),
         Output::Extract { from, regex } => {
-            let text = source_text(ev, from)?;
+            let text = text_of(ev, from)?;
             match regex {
-                None => Some(text),
+                None => Some(text.to_string()),
                 Some(re) => re
-                    .captures(&text)
+                    .captures(text)
                     .and_then(|c| c.get(1))
                     .map(|m| m.as_str().to_string()),
             }
@@ -246,8 +397,14 @@ fn real_serial(s: &str) -> bool {
 pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
     let mut out = Classification::default();
     let mut decided: BTreeMap<Field, (String, String)> = BTreeMap::new();
+    let prepared = Prepared::new(ev, p);
     for rule in &p.rules {
-        if !matches(rule, ev) {
+        if decided.len() == FIELDS {
+            break;
+        }
+        if rule.set.iter().all(|(f, _)| decided.contains_key(f))
+            || !rule.when.iter().all(|c| holds(c, &prepared))
+        {
             continue;
         }
         for (field, output) in &rule.set {
@@ -260,8 +417,9 @@ pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
         }
     }
     if let std::collections::btree_map::Entry::Vacant(e) = decided.entry(Field::Vendor) {
-        if let Some(v) = vendor_by_enterprise(ev, p) {
-            e.insert((v, BY_ENTERPRISE.to_string()));
+        if let Some((v, curated)) = vendor_by_enterprise(ev, p) {
+            let by = if curated { BY_ENTERPRISE } else { BY_REGISTRY };
+            e.insert((v, by.to_string()));
         }
     }
     for (field, (value, by)) in decided {
@@ -285,22 +443,26 @@ pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
     out
 }
 
+/// Fields a rule can decide (see [`Field`]).
+const FIELDS: usize = 5;
+
 /// The vendor named by sysObjectID's enterprise number, else by the first
 /// enterprise subtree the agent implements; agent-software numbers
-/// (Net-SNMP, …) name nobody's hardware and are skipped.
-pub fn vendor_by_enterprise(ev: &Evidence, p: &Profiles) -> Option<String> {
-    let usable = |pen: &u64| !p.agent_enterprises.contains(pen) && p.vendors.contains_key(pen);
+/// (Net-SNMP, …) name nobody's hardware and are skipped. `true` when the
+/// name is curated, `false` when it is the registry's.
+pub fn vendor_by_enterprise(ev: &Evidence, p: &Profiles) -> Option<(String, bool)> {
+    let named = |pen: &u64| {
+        (!p.agent_enterprises.contains(pen))
+            .then(|| p.vendor_name(*pen))
+            .flatten()
+    };
     let from_oid = sys_object_id(ev)
         .filter(|o| o.starts_with(&[1, 3, 6, 1, 4, 1]))
         .and_then(|o| o.get(6).copied());
-    let pen = match from_oid {
-        Some(pen) if usable(&pen) => Some(pen),
-        Some(pen) if !p.agent_enterprises.contains(&pen) => None,
-        _ => ev
-            .facts
-            .and_then(|f| f.enterprises.iter().copied().find(|e| usable(e))),
-    }?;
-    p.vendors.get(&pen).cloned()
+    match from_oid {
+        Some(pen) if !p.agent_enterprises.contains(&pen) => named(&pen),
+        _ => ev.facts.and_then(|f| f.enterprises.iter().find_map(named)),
+    }
 }
 
 #[cfg(test)]
@@ -329,7 +491,14 @@ mod tests {
     }
 
     fn run(p: &Profiles, snmp: Option<&Snmp>, facts: Option<&Facts>) -> Classification {
-        classify(&Evidence { snmp, facts }, p)
+        classify(
+            &Evidence {
+                snmp,
+                facts,
+                interfaces: None,
+            },
+            p,
+        )
     }
 
     const RULES: &str = r#"

@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod classify;
 pub mod collect;
 pub mod diff;
+pub mod enterprises;
 pub mod error;
 pub mod event;
 pub mod lock;

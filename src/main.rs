@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        let profiles = netcensus::profile::Profiles::load(cli.profiles_dir.as_deref());
+        let profiles = netcensus::classify::examples::load_checked(cli.profiles_dir.as_deref());
         match &cli.command {
             Command::Scan(a) => {
                 let dir = cli.profiles_dir.as_deref();

@@ -12,10 +12,14 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::line_of;
+use crate::model::{Chassis, Facts, Interface, Snmp};
 use crate::probe::agent::parse_oid;
 
-/// The built-in rules, compiled in.
-pub const BUILTIN_RULES: &str = include_str!("../profiles/rules.toml");
+mod rule_files {
+    include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+}
+/// The built-in rule files (`profiles/rules/*.toml`), compiled in: (path, text).
+pub use rule_files::RULE_FILES as BUILTIN_RULE_FILES;
 /// The built-in vendor table, compiled in.
 pub const BUILTIN_VENDORS: &str = include_str!("../profiles/vendors.toml");
 
@@ -138,7 +142,12 @@ pub enum Condition {
     SysObjectId(Vec<Vec<u64>>),
     /// The agent has no sysObjectID (or a zero one).
     NoSysObjectId,
+    /// sysObjectID names no maker: absent, or under an agent-software
+    /// enterprise (`agent_enterprises`).
+    NoMakerOid,
     SysDescr(Regex),
+    /// sysDescr is absent or does not match.
+    SysDescrNot(Regex),
     SysName(Regex),
     /// sysServices has all these bits / none of these bits.
     ServicesHas(i64),
@@ -162,6 +171,50 @@ pub enum Condition {
     Value(Vec<u64>, Regex),
     /// One of the enterprise subtrees the agent implements is one of these.
     Enterprise(Vec<u64>),
+    /// The device has an interface of one of these IANAifType numbers
+    /// (known only when interfaces were walked).
+    IfTypes(Vec<i64>),
+}
+
+/// IANAifType names rules may use (IANAifType-MIB), with their numbers.
+pub const IF_TYPES: [(&str, i64); 24] = [
+    ("ethernetCsmacd", 6),
+    ("ppp", 23),
+    ("softwareLoopback", 24),
+    ("atm", 37),
+    ("sonet", 39),
+    ("propVirtual", 53),
+    ("fibreChannel", 56),
+    ("ieee80211", 71),
+    ("adsl", 94),
+    ("vdsl", 97),
+    ("docsCableMaclayer", 127),
+    ("tunnel", 131),
+    ("l2vlan", 135),
+    ("mpls", 150),
+    ("ieee8023adLag", 161),
+    ("radioMAC", 184),
+    ("microwaveRadio", 188),
+    ("bridge", 209),
+    ("ieee80216WMAN", 237),
+    ("wwanPP", 243),
+    ("wwanPP2", 244),
+    ("gpon", 250),
+    ("capwapWtpVirtualRadio", 254),
+    ("pon", 276),
+];
+
+/// A rule's worked example: evidence as a device reports it, and the
+/// fields the rule (and the whole rule set) must yield on it.
+#[derive(Debug, Clone)]
+pub struct Example {
+    /// `file:line` of the example.
+    pub origin: String,
+    pub snmp: Snmp,
+    pub facts: Facts,
+    pub interfaces: Vec<Interface>,
+    /// Expected values, by field.
+    pub expect: Vec<(Field, String)>,
 }
 
 /// A classification rule.
@@ -170,6 +223,10 @@ pub struct Rule {
     pub id: String,
     pub priority: i64,
     pub description: Option<String>,
+    /// The fact the rule rests on (a MIB object, a vendor document).
+    pub source: Option<String>,
+    /// Worked examples, checked by `profiles validate`.
+    pub examples: Vec<Example>,
     /// `file:line` where the rule is defined.
     pub origin: String,
     /// The rule's TOML text, for `profiles show`.
@@ -185,6 +242,10 @@ pub struct Profiles {
     /// Enterprise numbers of SNMP agent software (Net-SNMP, …): they name
     /// the agent, not the maker of the device.
     pub agent_enterprises: BTreeSet<u64>,
+    /// Groups of enterprise numbers one maker's agents implement together
+    /// (HP's Comware switches answer H3C's MIBs): a device whose sysObjectID
+    /// names one of a group is asked about the others' subtrees too.
+    pub related_enterprises: Vec<BTreeSet<u64>>,
     /// Sorted by priority, highest first (ties by id).
     pub rules: Vec<Rule>,
     /// Health metrics, in order of preference.
@@ -201,6 +262,7 @@ pub struct Profiles {
 #[serde(deny_unknown_fields)]
 struct RawRules {
     agent_enterprises: Option<Vec<u64>>,
+    related_enterprises: Option<Vec<Vec<u64>>>,
     #[serde(default)]
     rule: Vec<Spanned<RawRule>>,
 }
@@ -236,9 +298,13 @@ struct RawRule {
     id: Spanned<String>,
     priority: Spanned<i64>,
     description: Option<String>,
+    source: Option<String>,
+    example: Option<Vec<Spanned<RawExample>>>,
     sys_object_id: S<OneOrMany>,
     no_sys_object_id: Option<bool>,
+    no_maker_oid: Option<bool>,
     sys_descr: S<String>,
+    sys_descr_not: S<String>,
     sys_name: S<String>,
     sys_services_has: S<Vec<String>>,
     sys_services_lacks: S<Vec<String>>,
@@ -254,11 +320,42 @@ struct RawRule {
     present: S<OneOrMany>,
     value: S<BTreeMap<String, String>>,
     enterprise: S<Vec<u64>>,
+    if_types: S<Vec<String>>,
     role: S<RawOutput>,
     vendor: S<RawOutput>,
     os: S<RawOutput>,
     model: S<RawOutput>,
     os_version: S<RawOutput>,
+}
+
+/// `[[rule.example]]`: evidence keys, then expectations.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    sys_object_id: Option<String>,
+    sys_descr: Option<String>,
+    sys_name: Option<String>,
+    sys_services: Option<i64>,
+    bridge_ports: Option<i64>,
+    ip_forwarding: Option<bool>,
+    lldp_caps: Option<Vec<String>>,
+    entity_model: Option<String>,
+    entity_descr: Option<String>,
+    entity_name: Option<String>,
+    entity_mfg: Option<String>,
+    entity_software: Option<String>,
+    entity_firmware: Option<String>,
+    entity_hardware: Option<String>,
+    mibs: Option<Vec<String>>,
+    present: Option<Vec<String>>,
+    enterprises: Option<Vec<u64>>,
+    values: Option<BTreeMap<String, String>>,
+    if_types: Option<Vec<String>>,
+    role: Option<String>,
+    vendor: Option<String>,
+    os: Option<String>,
+    model: Option<String>,
+    os_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -440,8 +537,14 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if r.no_sys_object_id == Some(true) {
         when.push(Condition::NoSysObjectId);
     }
+    if r.no_maker_oid == Some(true) {
+        when.push(Condition::NoMakerOid);
+    }
     if let Some(v) = &r.sys_descr {
         when.push(Condition::SysDescr(regex(ctx, idr, "sys_descr", v)?));
+    }
+    if let Some(v) = &r.sys_descr_not {
+        when.push(Condition::SysDescrNot(regex(ctx, idr, "sys_descr_not", v)?));
     }
     if let Some(v) = &r.sys_name {
         when.push(Condition::SysName(regex(ctx, idr, "sys_name", v)?));
@@ -522,6 +625,9 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if let Some(v) = &r.enterprise {
         when.push(Condition::Enterprise(v.get_ref().clone()));
     }
+    if let Some(v) = &r.if_types {
+        when.push(Condition::IfTypes(if_types(ctx, idr, "if_types", v)?));
+    }
     if when.is_empty() {
         return Err(ctx.err(r.id.span(), format!("rule '{id}': has no condition")));
     }
@@ -543,14 +649,188 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
             format!("rule '{id}': sets nothing (role, vendor, os, model, os_version)"),
         ));
     }
+    let mut examples = Vec::new();
+    for raw in r.example.iter().flatten() {
+        examples.push(example(ctx, idr, &set, raw)?);
+    }
     Ok(Rule {
         id,
         priority: *r.priority.get_ref(),
         description: r.description.clone(),
+        source: r.source.clone(),
+        examples,
         origin: format!("{}:{}", ctx.file, line_of(ctx.text, span.start)),
         text: rule_text(ctx.text, span.start),
         when,
         set,
+    })
+}
+
+fn if_types(
+    ctx: &Ctx,
+    id: &str,
+    field: &str,
+    v: &Spanned<Vec<String>>,
+) -> Result<Vec<i64>, ProfileError> {
+    let allowed: Vec<&str> = IF_TYPES.iter().map(|(n, _)| *n).collect();
+    let list = names(ctx, id, field, v, &allowed)?;
+    Ok(IF_TYPES
+        .iter()
+        .filter(|(n, _)| list.iter().any(|l| l == n))
+        .map(|(_, t)| *t)
+        .collect())
+}
+
+/// One `[[rule.example]]`, validated: known names, OIDs that parse, at
+/// least one expectation, and an expectation for every field the rule sets.
+fn example(
+    ctx: &Ctx,
+    id: &str,
+    set: &[(Field, Output)],
+    raw: &Spanned<RawExample>,
+) -> Result<Example, ProfileError> {
+    let span = raw.span();
+    let e = raw.get_ref();
+    let err = |m: String| ctx.err(span.clone(), format!("rule '{id}': example: {m}"));
+    let listed = |field: &str, have: &Option<Vec<String>>, allowed: &[&str]| {
+        for n in have.iter().flatten() {
+            if !allowed.contains(&n.as_str()) {
+                return Err(err(format!(
+                    "{field}: unknown name '{n}' (one of: {})",
+                    allowed.join(", ")
+                )));
+            }
+        }
+        Ok(have.clone().unwrap_or_default())
+    };
+    let oid_text = |field: &str, o: &str| {
+        parse_oid(o)
+            .map(|_| o.trim_start_matches('.').to_string())
+            .ok_or_else(|| err(format!("{field}: '{o}' is not an OID")))
+    };
+    if let Some(o) = &e.sys_object_id {
+        oid_text("sys_object_id", o)?;
+    }
+    let mut values = BTreeMap::new();
+    for (o, v) in e.values.iter().flatten() {
+        values.insert(oid_text("values", o)?, v.clone());
+    }
+    let subtrees = e
+        .present
+        .iter()
+        .flatten()
+        .map(|o| oid_text("present", o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let caps = listed("lldp_caps", &e.lldp_caps, &crate::collect::LLDP_CAP_NAMES)?;
+    let mibs = listed("mibs", &e.mibs, &crate::collect::MIB_NAMES)?;
+    let ift: Vec<&str> = IF_TYPES.iter().map(|(n, _)| *n).collect();
+    let interfaces = listed("if_types", &e.if_types, &ift)?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Interface {
+            index: u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1),
+            if_type: IF_TYPES.iter().find(|(t, _)| t == n).map(|(_, v)| *v),
+            ..Interface::default()
+        })
+        .collect();
+    let chassis = [
+        &e.entity_model,
+        &e.entity_descr,
+        &e.entity_name,
+        &e.entity_mfg,
+        &e.entity_software,
+        &e.entity_firmware,
+        &e.entity_hardware,
+    ]
+    .iter()
+    .any(|f| f.is_some())
+    .then(|| Chassis {
+        index: 1,
+        descr: e.entity_descr.clone(),
+        name: e.entity_name.clone(),
+        hardware_rev: e.entity_hardware.clone(),
+        firmware_rev: e.entity_firmware.clone(),
+        software_rev: e.entity_software.clone(),
+        serial: None,
+        mfg: e.entity_mfg.clone(),
+        model: e.entity_model.clone(),
+    });
+    let mut expect = Vec::new();
+    for (field, v) in [
+        (Field::Role, &e.role),
+        (Field::Vendor, &e.vendor),
+        (Field::Os, &e.os),
+        (Field::Model, &e.model),
+        (Field::OsVersion, &e.os_version),
+    ] {
+        if let Some(v) = v {
+            if field == Field::Role && !ROLES.contains(&v.as_str()) {
+                return Err(err(format!(
+                    "role: unknown role '{v}' (one of: {})",
+                    ROLES.join(", ")
+                )));
+            }
+            expect.push((field, v.clone()));
+        }
+    }
+    if expect.is_empty() {
+        return Err(err(
+            "states no expected field (role, vendor, os, model, os_version)".into(),
+        ));
+    }
+    if let Some((f, _)) = set
+        .iter()
+        .find(|(f, _)| !expect.iter().any(|(x, _)| x == f))
+    {
+        return Err(err(format!(
+            "{}: the rule sets it, the example must say what it yields",
+            f.name()
+        )));
+    }
+    Ok(Example {
+        origin: format!("{}:{}", ctx.file, line_of(ctx.text, span.start)),
+        snmp: Snmp {
+            version: "v2c".into(),
+            sys_name: e.sys_name.clone(),
+            sys_descr: e.sys_descr.clone(),
+            sys_object_id: e.sys_object_id.clone(),
+            sys_services: e.sys_services,
+            ..Snmp::default()
+        },
+        facts: Facts {
+            bridge_ports: e.bridge_ports,
+            ip_forwarding: e.ip_forwarding,
+            lldp_caps_enabled: e.lldp_caps.is_some().then_some(caps),
+            chassis,
+            mibs,
+            enterprises: e.enterprises.clone().unwrap_or_default(),
+            subtrees,
+            values,
+            ..Facts::default()
+        },
+        interfaces,
+        expect,
+    })
+}
+
+/// The id of the `[[rule]]` whose text holds byte `offset`, so that a
+/// parse error (an unknown field, a wrong type) names its rule.
+fn rule_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset.min(text.len()))?;
+    let start = before
+        .rfind("\n[[rule]]")
+        .map(|i| i + 1)
+        .or_else(|| before.starts_with("[[rule]]").then_some(0))?;
+    let rest = &text[start..];
+    let end = rest[1..].find("\n[[rule]]").map_or(rest.len(), |i| i + 1);
+    rest[..end].lines().find_map(|l| {
+        let v = l
+            .trim()
+            .strip_prefix("id")?
+            .trim_start()
+            .strip_prefix('=')?
+            .trim();
+        Some(v.trim_matches(|c| c == '"' || c == '\'').to_string())
     })
 }
 
@@ -561,7 +841,11 @@ fn rule_text(text: &str, start: usize) -> String {
     let end = rest
         .char_indices()
         .skip(1)
-        .find(|(i, _)| rest[*i..].starts_with("\n[") || rest[*i..].starts_with("\n\n#"))
+        .find(|(i, _)| {
+            let next = &rest[*i..];
+            (next.starts_with("\n[") && !next.starts_with("\n[[rule.example]]"))
+                || next.starts_with("\n\n#")
+        })
         .map_or(rest.len(), |(i, _)| i);
     rest[..end].trim().to_string()
 }
@@ -571,7 +855,27 @@ impl Profiles {
     pub fn builtin() -> Result<Profiles, ProfileError> {
         let mut p = Profiles::default();
         p.add_vendors("profiles/vendors.toml", BUILTIN_VENDORS)?;
-        p.add_rules("profiles/rules.toml", BUILTIN_RULES)?;
+        for (file, text) in BUILTIN_RULE_FILES {
+            // built-in ids are unique across files (a user file may replace one)
+            let before: BTreeSet<String> = p.rules.iter().map(|r| r.id.clone()).collect();
+            p.add_rules(file, text)?;
+            let mut ids = BTreeSet::new();
+            if let Some(dup) = p.rules.iter().find(|r| {
+                r.origin.starts_with(&format!("{file}:"))
+                    && (before.contains(&r.id) || !ids.insert(r.id.clone()))
+            }) {
+                return Err(ProfileError::Invalid {
+                    file: file.to_string(),
+                    line: dup
+                        .origin
+                        .rsplit(':')
+                        .next()
+                        .and_then(|l| l.parse().ok())
+                        .unwrap_or(0),
+                    message: format!("rule '{}' is also defined in another built-in file", dup.id),
+                });
+            }
+        }
         p.add_health("profiles/health.toml", BUILTIN_HEALTH)?;
         p.add_walk("profiles/walk.toml", BUILTIN_WALK)?;
         Ok(p)
@@ -589,8 +893,32 @@ impl Profiles {
                     source: std::io::Error::new(std::io::ErrorKind::NotFound, "not a directory"),
                 });
             }
-            for name in ["vendors.toml", "rules.toml", "health.toml", "walk.toml"] {
-                let path = dir.join(name);
+            let mut files: Vec<(PathBuf, &str)> = ["vendors.toml", "rules.toml"]
+                .iter()
+                .map(|n| (dir.join(n), *n))
+                .collect();
+            // rules/*.toml, in name order, after rules.toml
+            let rules_dir = dir.join("rules");
+            if rules_dir.is_dir() {
+                let entries =
+                    std::fs::read_dir(&rules_dir).map_err(|source| ProfileError::Read {
+                        path: rules_dir.clone(),
+                        source,
+                    })?;
+                let mut more: Vec<PathBuf> = entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                    .collect();
+                more.sort();
+                files.extend(more.into_iter().map(|p| (p, "rules.toml")));
+            }
+            files.extend(
+                ["health.toml", "walk.toml"]
+                    .iter()
+                    .map(|n| (dir.join(n), *n)),
+            );
+            for (path, name) in files {
                 if !path.exists() {
                     continue;
                 }
@@ -630,12 +958,32 @@ impl Profiles {
         Ok(())
     }
 
+    /// The display name of an enterprise number: the curated name, else the
+    /// registrant's from the compiled-in IANA registry (legal forms dropped);
+    /// `true` when curated.
+    pub fn vendor_name(&self, pen: u64) -> Option<(String, bool)> {
+        if let Some(v) = self.vendors.get(&pen) {
+            return Some((v.clone(), true));
+        }
+        crate::enterprises::display_name(pen).map(|v| (v, false))
+    }
+
     /// Add (or replace, by id) rules from TOML text.
     pub fn add_rules(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
         let ctx = Ctx { file, text };
-        let raw: RawRules = ctx.toml()?;
+        let raw: RawRules = toml::from_str(text).map_err(|e| {
+            let at = e.span().unwrap_or(0..0);
+            let msg = e.message().trim().to_string();
+            match rule_at(text, at.start) {
+                Some(id) => ctx.err(at, format!("rule '{id}': {msg}")),
+                None => ctx.err(at, msg),
+            }
+        })?;
         if let Some(a) = raw.agent_enterprises {
             self.agent_enterprises.extend(a);
+        }
+        for group in raw.related_enterprises.into_iter().flatten() {
+            self.related_enterprises.push(group.into_iter().collect());
         }
         let mut seen = BTreeSet::new();
         for r in &raw.rule {
@@ -659,6 +1007,7 @@ impl Profiles {
     pub fn needs(&self) -> crate::collect::Needs {
         let mut n = crate::collect::Needs {
             agent_enterprises: self.agent_enterprises.clone(),
+            related_enterprises: self.related_enterprises.clone(),
             ..crate::collect::Needs::default()
         };
         for r in &self.rules {
@@ -1403,7 +1752,15 @@ mod tests {
         let e = load("[[rule]]\nid = \"x\"\npriority = 1\nbridg = true\nrole = \"switch\"\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("t.toml:") && e.contains("bridg"), "{e}");
+        assert!(
+            e.contains("t.toml:") && e.contains("rule 'x': unknown field `bridg`"),
+            "{e}"
+        );
+        // an unknown key in an example names the example's rule
+        let e = load("[[rule]]\nid = \"y\"\npriority = 1\nbridge = true\nrole = \"switch\"\n[[rule.example]]\nrole = \"switch\"\ncolour = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rule 'y': unknown field `colour`"), "{e}");
         let e = load(
             "[[rule]]\nid = \"x\"\npriority = 1\nsys_object_id = \"1.3.6.x\"\nrole = \"switch\"\n",
         )

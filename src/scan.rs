@@ -230,6 +230,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
                 &Evidence {
                     snmp: done.snmp.as_ref(),
                     facts: done.facts.as_ref(),
+                    interfaces: done.interfaces.as_deref(),
                 },
                 &settings.profiles,
             );

@@ -113,7 +113,9 @@ fn profiles_validate_list_and_show() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("ok: ").and(predicate::str::contains("profiles/rules.toml")),
+            predicate::str::contains("ok: ")
+                .and(predicate::str::contains("profiles/rules/"))
+                .and(predicate::str::contains("registry entries")),
         );
     netcensus()
         .args(["profiles", "list"])
@@ -125,8 +127,7 @@ fn profiles_validate_list_and_show() {
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("# profiles/rules.toml:")
-                .and(predicate::str::contains("25461")),
+            predicate::str::contains("# profiles/rules/").and(predicate::str::contains("25461")),
         );
     netcensus()
         .args(["profiles", "show", "nope"])
@@ -179,6 +180,30 @@ fn broken_user_profiles_name_file_line_and_field() {
         .args(["profiles", "validate", dir])
         .assert()
         .success();
+    // an example that contradicts its rule, in rules/*.toml: refused at
+    // every load (validate and scan alike), with the example's line
+    std::fs::create_dir(d.path().join("rules")).unwrap();
+    std::fs::write(
+        d.path().join("rules").join("site.toml"),
+        "[[rule]]\nid = \"site-sw\"\npriority = 10\nsys_descr = \"^Acme\"\nos = \"AcmeOS\"\n\n\
+         [[rule.example]]\nsys_descr = \"Acme switch\"\nos = \"Acme OS\"\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["profiles", "validate", dir],
+        vec!["scan", "-q", "127.0.0.1"],
+    ] {
+        let out = netcensus()
+            .env("NETCENSUS_PROFILES", dir)
+            .args(&args)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+        assert!(
+            err.contains("site.toml:7: rule 'site-sw': os: the example expects \"Acme OS\", the rule yields \"AcmeOS\""),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -584,7 +584,7 @@ fn devices_are_classified_with_their_evidence() {
             Some("mx960"),
             Some("Junos"),
             Some("12.3R6.6"),
-            "juniper-junos",
+            "juniper-mx",
         ),
         (
             "10.77.2.1",
@@ -593,7 +593,7 @@ fn devices_are_classified_with_their_evidence() {
             Some("WS-C3750G-12S-S"),
             Some("IOS"),
             Some("12.2(50)SE5"),
-            "cisco-catalyst-entity",
+            "cisco-catalyst-ios",
         ),
         (
             "10.77.3.1",
@@ -602,7 +602,7 @@ fn devices_are_classified_with_their_evidence() {
             Some("PA-5050"),
             Some("PAN-OS"),
             Some("8.0.1"),
-            "paloalto",
+            "paloalto-pa-firewall",
         ),
         (
             "10.77.4.1",
@@ -613,8 +613,17 @@ fn devices_are_classified_with_their_evidence() {
             Some("6.5.1.6"),
             "aruba-controller",
         ),
-        ("10.77.6.1", "power", "APC", None, None, None, "ups-vendors"),
-        // garbage sysDescr: sysObjectID and ENTITY-MIB keep the class
+        (
+            "10.77.6.1",
+            "power",
+            "APC",
+            Some("AP8932"),
+            None,
+            Some("6.7.2"),
+            "apc-pdu-ats",
+        ),
+        // garbage sysDescr: sysObjectID (a Catalyst product registration)
+        // and ENTITY-MIB keep the class
         (
             "10.77.5.2",
             "switch",
@@ -622,7 +631,7 @@ fn devices_are_classified_with_their_evidence() {
             Some("WS-C3750G-12S-S"),
             None,
             Some("12.2(50)SE5"),
-            "cisco-catalyst-entity",
+            "cisco-catalyst-ios",
         ),
     ];
     for (ip, role, vendor, model, os, version, by) in expect {
@@ -670,7 +679,7 @@ fn explain_shows_the_deciding_rule_and_its_evidence() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("role        switch"), "{text}");
     assert!(
-        text.contains("rule cisco-catalyst-entity (profiles/rules.toml:"),
+        text.contains("rule cisco-catalyst-ios (profiles/rules/majors.toml:"),
         "{text}"
     );
     assert!(text.contains("entity model \"WS-C3750G-12S-S\""), "{text}");

@@ -3,8 +3,9 @@
 # packages, the snmpsim venv), brings up the project's own lab in network
 # namespaces (tests/lab/nclab, config tests/lab/configs/test.toml), runs every
 # test including the lab ones, then the drift test (two lab states of its
-# own), then the classification accuracy test against
-# tests/lab/configs/all-devices.toml, and takes the lab down again. Run as root.
+# own), then the classification accuracy tests against
+# tests/lab/configs/all-devices.toml and its system-group-only variant, and
+# takes the lab down again. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +42,8 @@ cargo test --locked --test drift -- --include-ignored
 
 echo "== classification accuracy (all-devices lab: 87 recordings; a cold cache takes a few minutes)"
 "$lab" up tests/lab/configs/all-devices.toml
-cargo test --locked --test accuracy -- --include-ignored --nocapture
+cargo test --locked --test accuracy -- --include-ignored --nocapture --exact classification_accuracy
+
+echo "== classification accuracy, system group only (the same 87 recordings reduced to 1.3.6.1.2.1.1)"
+"$lab" up tests/lab/configs/all-devices-system-group.toml
+cargo test --locked --test accuracy -- --include-ignored --nocapture --exact classification_accuracy_system_group

@@ -67,6 +67,35 @@ pub struct Needs {
     /// Agent-software enterprise numbers: a sysObjectID under one of them
     /// names no maker, so the enterprise subtrees are listed instead.
     pub agent_enterprises: BTreeSet<u64>,
+    /// Enterprise numbers whose subtrees one maker's agents implement
+    /// together (see [`Needs::asks`]).
+    pub related_enterprises: Vec<BTreeSet<u64>>,
+}
+
+impl Needs {
+    /// Whether a device is asked about `root`, given its makers (the
+    /// sysObjectID's enterprise, or, when that names no maker, the
+    /// enterprise subtrees the agent implements): a vendor's MIB is
+    /// evidence on that vendor's (or a related maker's) devices, never on
+    /// another maker's, so a Cisco is not asked about twenty other
+    /// vendors' subtrees (a PDU each over SNMPv1). Standard MIBs always.
+    pub fn asks(&self, makers: &[u64], root: &[u64]) -> bool {
+        let Some(owner) = enterprise_of(root) else {
+            return true;
+        };
+        makers.iter().any(|m| {
+            *m == owner
+                || self
+                    .related_enterprises
+                    .iter()
+                    .any(|g| g.contains(m) && g.contains(&owner))
+        })
+    }
+}
+
+/// The enterprise number of an OID under 1.3.6.1.4.1.
+pub fn enterprise_of(oid: &[u64]) -> Option<u64> {
+    oid.strip_prefix(ENTERPRISES)?.first().copied()
 }
 
 /// LLDP capability names from the BITS octets.
@@ -137,24 +166,13 @@ pub async fn gather(
     }
     facts.values = values;
 
-    // 2. presence of subtrees: the object after each root still lies below it
-    let mut roots: Vec<Vec<u64>> = MIBS.iter().map(|(_, o)| o.to_vec()).collect();
-    roots.extend(needs.subtrees.iter().cloned());
-    let mut present = BTreeSet::new();
-    for batch in roots.chunks(NEXT_BATCH) {
-        let got = agent.next_each(batch).await?;
-        for (root, (oid, val)) in batch.iter().zip(&got) {
-            if !val.is_exception() && oid.starts_with(root) {
-                present.insert(root.clone());
-            }
-        }
-    }
-    // the enterprise subtrees implemented, when sysObjectID names no maker
-    // (absent, malformed, or agent software's): hop from one to past the next
+    // 2. the enterprise subtrees implemented, when sysObjectID names no
+    // maker (absent, malformed, or agent software's): hop from one to past
+    // the next
     let maker = sys_object_id
         .and_then(parse_oid)
-        .filter(|o| o.starts_with(ENTERPRISES))
-        .and_then(|o| o.get(ENTERPRISES.len()).copied())
+        .as_deref()
+        .and_then(enterprise_of)
         .filter(|pen| *pen != 0 && !needs.agent_enterprises.contains(pen));
     let mut cursor = ENTERPRISES.to_vec();
     while maker.is_none() && facts.enterprises.len() < MAX_ENTERPRISES {
@@ -166,7 +184,33 @@ pub async fn gather(
         };
         facts.enterprises.push(pen);
         cursor = ENTERPRISES.to_vec();
-        cursor.push(pen + 1);
+        cursor.push(pen.saturating_add(1));
+    }
+
+    // 3. presence of subtrees: the object after each root still lies below
+    // it. Enterprise subtrees are asked only of their maker (and related
+    // makers), or of the enterprises a maker-less agent was found to
+    // implement: never another maker's (see Needs::asks)
+    let makers: Vec<u64> = match maker {
+        Some(m) => vec![m],
+        None => facts.enterprises.clone(),
+    };
+    let mut roots: Vec<Vec<u64>> = MIBS.iter().map(|(_, o)| o.to_vec()).collect();
+    roots.extend(
+        needs
+            .subtrees
+            .iter()
+            .filter(|r| needs.asks(&makers, r))
+            .cloned(),
+    );
+    let mut present = BTreeSet::new();
+    for batch in roots.chunks(NEXT_BATCH) {
+        let got = agent.next_each(batch).await?;
+        for (root, (oid, val)) in batch.iter().zip(&got) {
+            if !val.is_exception() && oid.starts_with(root) {
+                present.insert(root.clone());
+            }
+        }
     }
     facts.mibs = MIBS
         .iter()
@@ -180,7 +224,7 @@ pub async fn gather(
         .map(|o| oid_string(o))
         .collect();
 
-    // 3. the chassis entity
+    // 4. the chassis entity
     if present.contains(ENT_CLASS) {
         let classes = agent.column(ENT_CLASS, ENTITY_ROWS).await?;
         let pick = classes
@@ -222,6 +266,29 @@ mod tests {
         assert_eq!(lldp_caps(&[0x28, 0x00]), ["bridge", "router"]);
         assert_eq!(lldp_caps(&[0x10]), ["wlan-access-point"]);
         assert!(lldp_caps(&[]).is_empty());
+    }
+
+    #[test]
+    fn another_makers_subtrees_are_not_asked() {
+        let needs = Needs {
+            related_enterprises: vec![[11, 25506].into_iter().collect()],
+            ..Needs::default()
+        };
+        let h3c_cpu = [1, 3, 6, 1, 4, 1, 25506, 2, 6];
+        let cisco_fw = [1, 3, 6, 1, 4, 1, 9, 9, 147];
+        let host = [1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2];
+        assert!(needs.asks(&[9], &cisco_fw));
+        assert!(!needs.asks(&[9], &h3c_cpu));
+        assert!(needs.asks(&[11], &h3c_cpu), "HP Comware answers H3C's MIBs");
+        assert!(
+            needs.asks(&[8072, 25506], &h3c_cpu),
+            "a subtree the agent implements"
+        );
+        assert!(
+            !needs.asks(&[], &cisco_fw),
+            "nothing implemented, nothing asked"
+        );
+        assert!(needs.asks(&[], &host), "standard MIBs always");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
+use netcensus::classify::examples::{self, Depth};
 use netcensus::error::Error;
-use netcensus::profile::{Profiles, ScanProfile, BUILTIN_SCAN_PROFILES};
+use netcensus::profile::{ScanProfile, BUILTIN_SCAN_PROFILES};
 
 use crate::cli::ProfilesCommand;
 
@@ -12,7 +13,16 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
     match c {
         ProfilesCommand::Validate { dir: d } => {
             let dir = d.as_deref().or(dir);
-            let p = Profiles::load(dir)?;
+            let p = examples::load_checked(dir)?;
+            // every example of every rule, against the whole rule set
+            let mut problems = examples::verify(&p, |_| true, Depth::RuleSet);
+            if let Some(last) = problems.pop() {
+                for e in &problems {
+                    eprintln!("netcensus: error: {e}");
+                }
+                return Err(last.into());
+            }
+            let cov = examples::coverage(&p);
             let mut scans: Vec<String> = BUILTIN_SCAN_PROFILES
                 .iter()
                 .map(|(n, _)| n.to_string())
@@ -32,15 +42,23 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
                 }
             }
             crate::print_stdout(&format!(
-                "ok: {} rules, {} vendors, scan profiles {}, from {}\n",
-                p.rules.len(),
-                p.vendors.len(),
+                "ok: {} rules ({} product and platform rules), {} examples checked; \
+                 {} families of {} vendors; {} curated vendor names, {} registry entries ({}); \
+                 scan profiles {}; from {}\n",
+                cov.rules,
+                cov.family_rules,
+                cov.examples,
+                cov.families,
+                cov.vendors,
+                cov.curated_vendors,
+                cov.registry_entries,
+                netcensus::enterprises::REGISTRY_DATE,
                 scans.join(", "),
                 p.sources.join(", ")
             ));
         }
         ProfilesCommand::List => {
-            let p = Profiles::load(dir)?;
+            let p = examples::load_checked(dir)?;
             let mut out = String::new();
             for r in &p.rules {
                 let sets: Vec<&str> = r.set.iter().map(|(f, _)| f.name()).collect();
@@ -74,7 +92,7 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
             crate::print_stdout(&out);
         }
         ProfilesCommand::Show { id } => {
-            let p = Profiles::load(dir)?;
+            let p = examples::load_checked(dir)?;
             let r = p.rules.iter().find(|r| &r.id == id).ok_or_else(|| {
                 Error::Usage(format!("no rule '{id}' (see `netcensus profiles list`)"))
             })?;

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::classify::{check, classify, extract, matches, Evidence, BY_ENTERPRISE};
+use crate::classify::{check, classify, extract, matches, Evidence, BY_ENTERPRISE, BY_REGISTRY};
 use crate::model::Device;
 use crate::profile::Profiles;
 
@@ -17,6 +17,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
     let ev = Evidence {
         snmp: d.snmp.as_ref(),
         facts: d.facts.as_ref(),
+        interfaces: d.interfaces.as_deref(),
     };
     let now = classify(&ev, p);
     let _ = writeln!(o, "{}  (id {})", d.ip, d.id);
@@ -65,6 +66,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
     ] {
         let by = match now.classified_by.get(field).map(String::as_str) {
             Some(BY_ENTERPRISE) => "the enterprise number (profiles/vendors.toml)".to_string(),
+            Some(BY_REGISTRY) => "the enterprise number (IANA registry)".to_string(),
             Some(id) => {
                 let origin = p
                     .rules
@@ -86,7 +88,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
         );
     }
     let _ = writeln!(o, "\nmatching rules, highest priority first");
-    for r in p.rules.iter().filter(|r| matches(r, &ev)) {
+    for r in p.rules.iter().filter(|r| matches(r, &ev, p)) {
         let sets: Vec<String> = r
             .set
             .iter()
@@ -94,7 +96,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
             .collect();
         let _ = writeln!(o, "  {:>4} {}  sets {}", r.priority, r.id, sets.join(" "));
         for c in &r.when {
-            let _ = writeln!(o, "         ✓ {}", check(c, &ev).1);
+            let _ = writeln!(o, "         ✓ {}", check(c, &ev, p).1);
         }
     }
     o
