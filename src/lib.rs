@@ -19,3 +19,6 @@ pub mod report;
 pub mod scan;
 pub mod targets;
 pub mod topology;
+
+#[cfg(test)]
+mod edge_tests;

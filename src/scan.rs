@@ -345,7 +345,8 @@ async fn snmp_job(
         }
         SnmpJob::Identify(first, usm_only) => {
             let skip = |c: &Credential| usm_only && matches!(c, Credential::Community(..));
-            match snmp::identify(ip, creds, first, skip, opts, req_id).await {
+            let network = std::sync::Arc::new(crate::probe::exchange::Udp);
+            match snmp::identify(network, ip, creds, first, skip, opts, req_id).await {
                 Some((_, system, agent)) => (system, agent),
                 None => return SnmpDone::default(),
             }

@@ -1,23 +1,23 @@
 //! One SNMP agent: GET, GETNEXT and GETBULK with timeouts and retries,
 //! owned results, and PDU, varbind and byte counts.
 //!
-//! v1 and v2c go over a socket of our own: requests are encoded here and
-//! answers decoded by snmp2, so every datagram's size is known, and a late
-//! answer to an earlier request (another request id) is skipped rather than
-//! failing the exchange. SNMPv3 goes through snmp2's `AsyncSession`, which
-//! does USM (engine discovery, keys, authentication, privacy); a timed-out
-//! v3 request gets a fresh session, so a late answer is never taken for the
-//! next one. snmp2 does not expose the v3 datagrams, so v3 bytes are not
-//! counted.
+//! The requests travel through an [`Exchange`] opened by a [`Network`]
+//! (`probe::exchange`: our own UDP socket for v1/v2c, snmp2's USM session
+//! for v3; a recording in tests). What needs judgement is here: one request
+//! id for all tries of a request, so a late answer to the first try still
+//! answers the retry, while an answer to an earlier request (another
+//! request id) is skipped rather than failing the exchange; a transport
+//! that cannot skip stale answers (v3) is replaced after a failure.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use snmp2::v3::{Auth, AuthProtocol, Cipher, Security};
-use snmp2::{AsyncSession, MessageType, Oid, Pdu, Value, Version};
-use tokio::net::UdpSocket;
+use snmp2::{Value, Version};
 
-use super::snmp::{encode_request, RequestKind, SNMP_PORT};
+use super::exchange::{Exchange, Network, Reply, Request, Udp};
+use super::snmp::RequestKind;
 
 /// An SNMP value, owned.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub enum Val {
 }
 
 impl Val {
-    fn from_value(v: &Value<'_>) -> Val {
+    pub(crate) fn from_value(v: &Value<'_>) -> Val {
         match v {
             Value::Integer(n) => Val::Int(*n),
             Value::OctetString(b) => Val::Bytes(b.to_vec()),
@@ -167,7 +167,7 @@ pub enum UsmPriv {
 }
 
 impl Usm {
-    fn security(&self) -> Security {
+    pub(crate) fn security(&self) -> Security {
         let key = self.auth.as_ref().map_or(&[][..], |(_, k)| k.as_bytes());
         let mut s = Security::new(self.user.as_bytes(), key).with_context_name(&self.context);
         if let Some((proto, _)) = &self.auth {
@@ -222,23 +222,16 @@ impl Credential {
     }
 }
 
-/// Largest datagram we accept (the UDP maximum).
-const DATAGRAM_MAX: usize = 65_535;
-
-/// How requests travel: our own socket for communities, snmp2 for USM.
-enum Transport {
-    Community { socket: UdpSocket, buf: Vec<u8> },
-    Usm(Box<AsyncSession>),
-}
-
 /// A conversation with one agent under one credential.
 pub struct Agent {
     ip: IpAddr,
     cred: Credential,
     opts: SessionOptions,
-    session: Option<Transport>,
+    network: Arc<dyn Network>,
+    exchange: Option<Box<dyn Exchange>>,
     req_id: i32,
-    /// Requests sent (retries included) and answers received.
+    /// Requests sent (retries and SNMPv3 engine discovery included) and
+    /// answers received.
     pub pdus_sent: u64,
     pub pdus_received: u64,
     /// Varbinds received.
@@ -249,13 +242,25 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// An agent at `ip` spoken to with `cred`.
+    /// An agent at `ip` spoken to with `cred`, over the machine's network.
     pub fn new(ip: IpAddr, cred: Credential, opts: SessionOptions, req_id: i32) -> Agent {
+        Agent::over(Arc::new(Udp), ip, cred, opts, req_id)
+    }
+
+    /// An agent reached through `network` (a test double in tests).
+    pub fn over(
+        network: Arc<dyn Network>,
+        ip: IpAddr,
+        cred: Credential,
+        opts: SessionOptions,
+        req_id: i32,
+    ) -> Agent {
         Agent {
             ip,
             cred,
             opts,
-            session: None,
+            network,
+            exchange: None,
             req_id,
             pdus_sent: 0,
             pdus_received: 0,
@@ -269,7 +274,13 @@ impl Agent {
     /// socket), for reading slices of a big table side by side.
     pub fn sibling(&self, n: i32) -> Agent {
         let req_id = self.req_id.wrapping_add(n.wrapping_mul(50_000));
-        Agent::new(self.ip, self.cred.clone(), self.opts, req_id)
+        Agent::over(
+            self.network.clone(),
+            self.ip,
+            self.cred.clone(),
+            self.opts,
+            req_id,
+        )
     }
 
     /// Add a sibling's counters to this agent's.
@@ -286,48 +297,25 @@ impl Agent {
         self.cred.version()
     }
 
-    async fn session(&mut self) -> Result<&mut Transport, AgentError> {
-        if self.session.is_none() {
-            let addr = SocketAddr::new(self.ip, SNMP_PORT);
+    /// The exchange, opened on first use (SNMPv3 engine discovery counts as
+    /// one request and its answer).
+    async fn exchange(&mut self) -> Result<&mut Box<dyn Exchange>, AgentError> {
+        if self.exchange.is_none() {
             self.req_id = self.req_id.wrapping_add(1000);
-            let transport = match &self.cred {
-                Credential::Community(..) => {
-                    let local: IpAddr = match self.ip {
-                        IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
-                        IpAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
-                    };
-                    let socket = UdpSocket::bind((local, 0))
-                        .await
-                        .map_err(|_| AgentError::NoAgent)?;
-                    socket
-                        .connect(addr)
-                        .await
-                        .map_err(|_| AgentError::NoAgent)?;
-                    Transport::Community {
-                        socket,
-                        buf: vec![0; DATAGRAM_MAX],
-                    }
-                }
-                Credential::Usm(u) => {
-                    let mut session = AsyncSession::new_v3(addr, self.req_id, u.security())
-                        .await
-                        .map_err(|_| AgentError::NoAgent)?;
-                    // engine discovery (and time synchronisation) before the first request
-                    self.pdus_sent += 1;
-                    match tokio::time::timeout(self.opts.timeout, session.init()).await {
-                        Err(_) => return Err(AgentError::Timeout),
-                        Ok(Err(snmp2::Error::Receive | snmp2::Error::Send)) => {
-                            return Err(AgentError::NoAgent)
-                        }
-                        Ok(Err(e)) => return Err(AgentError::Garbage(format!("{e:?}"))),
-                        Ok(Ok(())) => self.pdus_received += 1,
-                    }
-                    Transport::Usm(Box::new(session))
-                }
-            };
-            self.session = Some(transport);
+            let usm = matches!(self.cred, Credential::Usm(_));
+            if usm {
+                self.pdus_sent += 1;
+            }
+            let opened = self
+                .network
+                .open(self.ip, &self.cred, self.req_id, self.opts.timeout)
+                .await?;
+            if usm {
+                self.pdus_received += 1;
+            }
+            self.exchange = Some(opened);
         }
-        self.session.as_mut().ok_or(AgentError::NoAgent)
+        self.exchange.as_mut().ok_or(AgentError::NoAgent)
     }
 
     /// One request with retries; the answer's varbinds, owned.
@@ -338,101 +326,53 @@ impl Agent {
     ) -> Result<Vec<VarBind>, AgentError> {
         let timeout = self.opts.timeout;
         let mut last = AgentError::Timeout;
-        // v1/v2c: one request id for all tries, so a late answer to the
-        // first try still answers the retry
+        // one request id for all tries, so a late answer to the first try
+        // still answers the retry
         self.req_id = self.req_id.wrapping_add(1);
         let req_id = self.req_id;
         for _ in 0..=self.opts.retries {
             self.pdus_sent += 1;
-            let cred = self.cred.clone();
-            let (mut sent, mut received) = (0, 0);
-            let session = self.session().await?;
+            let exchange = self.exchange().await?;
+            let before = exchange.bytes();
             let fut = async {
-                match (session, &cred) {
-                    (Transport::Community { socket, buf }, Credential::Community(v, c)) => {
-                        let refs: Vec<&[u64]> = oids.iter().map(Vec::as_slice).collect();
-                        let msg = encode_request(*v, c.as_bytes(), req_id, kind, &refs);
-                        socket.send(&msg).await.map_err(|_| AgentError::NoAgent)?;
-                        sent += msg.len() as u64;
-                        loop {
-                            let n = socket.recv(buf).await.map_err(|_| AgentError::NoAgent)?;
-                            received += n as u64;
-                            let data = buf.get(..n).unwrap_or_default();
-                            let pdu = Pdu::from_bytes(data)
-                                .map_err(|e| AgentError::Garbage(format!("{e:?}")))?;
-                            // an answer to an earlier request, or not for us
-                            if pdu.message_type == MessageType::Response
-                                && pdu.req_id == req_id
-                                && pdu.community == c.as_bytes()
-                            {
-                                return owned(&pdu);
-                            }
-                        }
+                exchange.send(Request { kind, oids, req_id }).await?;
+                loop {
+                    let reply = exchange.recv().await?;
+                    // an answer to an earlier request: skip it
+                    if reply.req_id == req_id {
+                        return Ok(reply);
                     }
-                    (Transport::Usm(session), _) => {
-                        let oids: Vec<Oid<'static>> = oids
-                            .iter()
-                            .map(|o| {
-                                Oid::from(o).map_err(|_| {
-                                    AgentError::Garbage(format!("bad OID {}", oid_string(o)))
-                                })
-                            })
-                            .collect::<Result<_, _>>()?;
-                        let refs: Vec<&Oid<'static>> = oids.iter().collect();
-                        let pdu = match kind {
-                            RequestKind::Get => session.get_many(&refs).await,
-                            RequestKind::GetNext => match refs.as_slice() {
-                                [one] => session.getnext(one).await,
-                                _ => Err(snmp2::Error::ValueOutOfRange),
-                            },
-                            RequestKind::GetBulk {
-                                non_repeaters,
-                                max_repetitions,
-                            } => session.getbulk(&refs, non_repeaters, max_repetitions).await,
-                        };
-                        match pdu {
-                            Ok(p) => owned(&p),
-                            Err(snmp2::Error::Receive | snmp2::Error::Send) => {
-                                Err(AgentError::NoAgent)
-                            }
-                            Err(e) => Err(AgentError::Garbage(format!("{e:?}"))),
-                        }
-                    }
-                    _ => Err(AgentError::NoAgent),
                 }
             };
             let outcome = tokio::time::timeout(timeout, fut).await;
-            self.bytes_sent += sent;
-            self.bytes_received += received;
+            let spoiled = exchange.spoiled_by_failure();
+            if let (Some((s0, r0)), Some((s1, r1))) = (before, exchange.bytes()) {
+                self.bytes_sent += s1.saturating_sub(s0);
+                self.bytes_received += r1.saturating_sub(r0);
+            }
             match outcome {
                 Ok(Err(AgentError::NoAgent)) => return Err(AgentError::NoAgent),
-                Ok(Err(AgentError::Garbage(e))) => {
-                    // a mangled datagram: try again (v3 on a new socket)
-                    last = AgentError::Garbage(e);
-                    self.drop_usm_session();
-                }
-                Ok(answer) => {
-                    self.pdus_received += 1;
-                    if let Ok(vbs) = &answer {
-                        self.varbinds += vbs.len() as u64;
+                Ok(Err(e)) => {
+                    // a mangled datagram: try again (v3 on a new session)
+                    last = e;
+                    if spoiled {
+                        self.exchange = None;
                     }
-                    return answer;
+                }
+                Ok(Ok(reply)) => {
+                    self.pdus_received += 1;
+                    self.varbinds += reply.varbinds.len() as u64;
+                    return owned(reply);
                 }
                 Err(_) => {
                     last = AgentError::Timeout;
-                    self.drop_usm_session();
+                    if spoiled {
+                        self.exchange = None;
+                    }
                 }
             }
         }
         Err(last)
-    }
-
-    /// snmp2 cannot skip a stale answer: a v3 session that timed out or
-    /// read garbage is replaced by a new one.
-    fn drop_usm_session(&mut self) {
-        if matches!(self.session, Some(Transport::Usm(_))) {
-            self.session = None;
-        }
     }
 
     /// GET; objects the agent lacks come back as exceptions (v2c) or are
@@ -529,22 +469,15 @@ impl Agent {
     }
 }
 
-/// Copy a response out of the session's buffer; error statuses become errors.
-fn owned(pdu: &Pdu<'_>) -> Result<Vec<VarBind>, AgentError> {
-    if pdu.error_status != 0 {
+/// An answer's varbinds; error statuses become errors.
+fn owned(reply: Reply) -> Result<Vec<VarBind>, AgentError> {
+    if reply.error_status != 0 {
         return Err(AgentError::Status {
-            status: pdu.error_status,
-            index: pdu.error_index,
+            status: reply.error_status,
+            index: reply.error_index,
         });
     }
-    Ok(pdu
-        .varbinds
-        .clone()
-        .map(|(oid, v)| {
-            let arcs: Vec<u64> = oid.iter().map(Iterator::collect).unwrap_or_default();
-            (arcs, Val::from_value(&v))
-        })
-        .collect())
+    Ok(reply.varbinds)
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Probes: everything that sends a packet lives here, and nothing here prints.
 
 pub mod agent;
+pub mod exchange;
+#[cfg(test)]
+pub mod fake;
 pub mod icmp;
 pub mod snmp;
 pub mod sweep;

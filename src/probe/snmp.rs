@@ -243,6 +243,7 @@ pub fn decode_sweep_reply(
 /// `skip` names not at all), each with retries. Returns the rank that worked, the system group, and the agent,
 /// ready for more requests. `None`: no credential worked (or no agent).
 pub async fn identify(
+    network: std::sync::Arc<dyn super::exchange::Network>,
     ip: IpAddr,
     creds: &[Credential],
     first: Option<usize>,
@@ -260,7 +261,7 @@ pub async fn identify(
         let cred = creds[rank].clone();
         let version = cred.version();
         let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
-        let mut agent = Agent::new(ip, cred, opts, base);
+        let mut agent = Agent::over(network.clone(), ip, cred, opts, base);
         match agent.get(&oids).await {
             Ok(vbs) => return Some((rank, system_from_varbinds(version, &vbs), agent)),
             Err(AgentError::NoAgent) => return None,

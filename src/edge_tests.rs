@@ -1,0 +1,754 @@
+//! The SNMP edge tested in-process: the agent, identification, the table
+//! walker, classification facts, interfaces, neighbours and health reading
+//! against recorded agents (`probe::fake`) with injected faults, on tokio's
+//! paused clock (a 10 s budget costs no wall time). No lab, no network:
+//! `unshare -n cargo test --lib` passes.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use snmp2::Version;
+use tokio::time::Instant;
+
+use crate::collect::walk::{walk, WalkOptions};
+use crate::collect::{self, inventory, Needs};
+use crate::probe::agent::{parse_oid, Agent, AgentError, Credential, SessionOptions, Val};
+use crate::probe::exchange::Network;
+use crate::probe::fake::{oids_of, parse_snmprec, FakeNetwork, Faults};
+use crate::probe::snmp;
+
+const SWITCH: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/recordings/switch.snmprec"
+));
+const IP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+const OPTS: SessionOptions = SessionOptions {
+    timeout: Duration::from_secs(1),
+    retries: 1,
+};
+
+fn oid(s: &str) -> Vec<u64> {
+    parse_oid(s).expect("test OID")
+}
+
+fn v2c() -> Credential {
+    Credential::Community(Version::V2C, "public".into())
+}
+
+fn v1() -> Credential {
+    Credential::Community(Version::V1, "public".into())
+}
+
+fn net_with(
+    faults: Faults,
+) -> (
+    Arc<FakeNetwork>,
+    Arc<std::sync::Mutex<crate::probe::fake::FakeAgent>>,
+) {
+    let net = Arc::new(FakeNetwork::default());
+    let agent = net.add(IP, SWITCH, faults);
+    (net, agent)
+}
+
+fn agent(net: &Arc<FakeNetwork>, cred: Credential) -> Agent {
+    let n: Arc<dyn Network> = net.clone();
+    Agent::over(n, IP, cred, OPTS, 1)
+}
+
+fn walk_opts() -> WalkOptions {
+    WalkOptions {
+        max_repetitions: 25,
+        max_varbinds: 60,
+        bulk: true,
+        ramp: true,
+        row_cap: 20_000,
+        deadline: Instant::now() + Duration::from_secs(10),
+    }
+}
+
+fn requests(a: &Arc<std::sync::Mutex<crate::probe::fake::FakeAgent>>) -> u64 {
+    a.lock().map(|g| g.requests).unwrap_or(0)
+}
+
+const SYS_DESCR: &str = "1.3.6.1.2.1.1.1.0";
+const SYS_NAME: &str = "1.3.6.1.2.1.1.5.0";
+const IF_DESCR: &str = "1.3.6.1.2.1.2.2.1.2";
+
+// ------------------------------------------------------------- recordings
+
+#[test]
+fn recordings_parse_every_type_and_name_a_bad_line() {
+    let r = parse_snmprec(SWITCH).unwrap();
+    assert_eq!(r.len(), 98);
+    assert_eq!(r[&oid("1.3.6.1.2.1.1.7.0")], Val::Int(2));
+    assert_eq!(r[&oid("1.3.6.1.2.1.1.3.0")], Val::Ticks(123_456));
+    assert_eq!(
+        r[&oid("1.3.6.1.2.1.1.2.0")],
+        Val::Oid(oid("1.3.6.1.4.1.9.1.516"))
+    );
+    assert_eq!(r[&oid("1.0.8802.1.1.2.1.3.5.0")], Val::Bytes(vec![0x28, 0]));
+    let e = parse_snmprec("1.3.6.1.2.1.1.1.0|4|ok\n1.3.6|2|x\n").unwrap_err();
+    assert_eq!(e.line, 2);
+    // variation modules are skipped, not misread
+    assert!(parse_snmprec("1.3.6.1.2.1.1.3.0|67:numeric|rate=100")
+        .unwrap()
+        .is_empty());
+}
+
+// ------------------------------------------------------------------ agent
+
+#[tokio::test(start_paused = true)]
+async fn get_reads_values_and_v2c_exceptions() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let got = a
+        .get(&[oid(SYS_NAME), oid("1.3.6.1.2.1.1.99.0")])
+        .await
+        .unwrap();
+    assert_eq!(got[0].1, Val::Bytes(b"edge-sw-1".to_vec()));
+    assert_eq!(got[1].1, Val::NoSuchObject);
+    assert_eq!((a.pdus_sent, a.pdus_received, a.varbinds), (1, 1, 2));
+    assert_eq!(requests(&fake), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn v1_no_such_name_drops_the_object_and_asks_again() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v1());
+    let got = a
+        .get(&[oid("1.3.6.1.2.1.1.99.0"), oid(SYS_NAME)])
+        .await
+        .unwrap();
+    assert_eq!(oids_of(&got), [SYS_NAME]);
+    assert_eq!(requests(&fake), 2, "the first GET fails whole in v1");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_request_is_retried_with_the_same_id() {
+    let (net, fake) = net_with(Faults {
+        drop_first: 1,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let t = Instant::now();
+    let got = a.get(&[oid(SYS_NAME)]).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!((a.pdus_sent, a.pdus_received), (2, 1));
+    assert_eq!(requests(&fake), 2);
+    // one timeout waited, on the paused clock
+    assert_eq!(t.elapsed(), OPTS.timeout);
+}
+
+#[tokio::test(start_paused = true)]
+async fn silence_is_a_timeout_after_every_retry() {
+    let (net, fake) = net_with(Faults {
+        stall_after: Some(0),
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let e = a.get(&[oid(SYS_NAME)]).await.unwrap_err();
+    assert_eq!(e, AgentError::Timeout);
+    assert_eq!(a.pdus_sent, u64::from(OPTS.retries) + 1);
+    assert_eq!(requests(&fake), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_answer_is_skipped_not_taken() {
+    let (net, _) = net_with(Faults {
+        stale_before_each: true,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let first = a.get(&[oid(SYS_NAME)]).await.unwrap();
+    let second = a.get(&[oid(SYS_DESCR)]).await.unwrap();
+    assert_eq!(oids_of(&first), [SYS_NAME]);
+    assert_eq!(oids_of(&second), [SYS_DESCR]);
+    assert_eq!(a.pdus_received, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_duplicated_answer_does_not_answer_the_next_request() {
+    let (net, _) = net_with(Faults {
+        duplicate: true,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    a.get(&[oid(SYS_NAME)]).await.unwrap();
+    let second = a.get(&[oid(SYS_DESCR)]).await.unwrap();
+    assert_eq!(oids_of(&second), [SYS_DESCR]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn garbage_is_retried_and_then_reported() {
+    let (net, _) = net_with(Faults {
+        garbage_on: vec![1],
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    assert_eq!(a.get(&[oid(SYS_NAME)]).await.unwrap().len(), 1);
+    let (net, _) = net_with(Faults {
+        garbage_on: vec![1, 2],
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    assert!(matches!(
+        a.get(&[oid(SYS_NAME)]).await,
+        Err(AgentError::Garbage(_))
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_status_is_an_error_at_once() {
+    let (net, fake) = net_with(Faults {
+        gen_err: true,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    assert_eq!(
+        a.get(&[oid(SYS_NAME)]).await,
+        Err(AgentError::Status {
+            status: 5,
+            index: 1
+        })
+    );
+    assert_eq!(requests(&fake), 1, "an answer is not retried");
+}
+
+#[tokio::test(start_paused = true)]
+async fn port_unreachable_ends_the_conversation() {
+    let (net, fake) = net_with(Faults {
+        unreachable: true,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    assert_eq!(a.get(&[oid(SYS_NAME)]).await, Err(AgentError::NoAgent));
+    assert_eq!(a.pdus_sent, 1, "no retry into a closed port");
+    assert_eq!(requests(&fake), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn next_each_is_one_pdu_in_v2c_and_one_per_root_in_v1() {
+    let roots = [
+        oid("1.3.6.1.2.1.1"),
+        oid("1.3.6.1.2.1.17.1.2"),
+        oid("1.3.6.1.9"),
+    ];
+    let (net, fake) = net_with(Faults::default());
+    let got = agent(&net, v2c()).next_each(&roots).await.unwrap();
+    assert_eq!(requests(&fake), 1);
+    assert_eq!(got[0].0, oid(SYS_DESCR));
+    assert_eq!(got[1].0, oid("1.3.6.1.2.1.17.1.2.0"));
+    assert_eq!(got[2].1, Val::EndOfMibView);
+    let (net, fake) = net_with(Faults::default());
+    let got = agent(&net, v1()).next_each(&roots).await.unwrap();
+    assert_eq!(requests(&fake), 3);
+    assert_eq!(
+        got[2].1,
+        Val::EndOfMibView,
+        "v1 noSuchName at the end of the MIB"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn column_reads_to_its_end_in_both_versions() {
+    for cred in [v2c(), v1()] {
+        let (net, _) = net_with(Faults::default());
+        let got = agent(&net, cred).column(&oid(IF_DESCR), 50).await.unwrap();
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[3].1, Val::Bytes(b"Vlan1".to_vec()));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn column_stops_at_a_looping_oid() {
+    let (net, _) = net_with(Faults {
+        loop_at: Some(oid("1.3.6.1.2.1.2.2.1.2.2")),
+        ..Faults::default()
+    });
+    let got = agent(&net, v1()).column(&oid(IF_DESCR), 50).await.unwrap();
+    assert_eq!(got.len(), 2, "the repeated OID ends the column");
+}
+
+#[tokio::test(start_paused = true)]
+async fn siblings_open_their_own_exchange_and_counters_add_up() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    a.get(&[oid(SYS_NAME)]).await.unwrap();
+    let mut b = a.sibling(1);
+    b.get(&[oid(SYS_DESCR)]).await.unwrap();
+    a.absorb(&b);
+    assert_eq!(a.pdus_sent, 2);
+    assert_eq!(fake.lock().unwrap().opened, 2);
+    assert_eq!((a.bytes_sent, a.bytes_received), (2, 2));
+}
+
+// --------------------------------------------------------- identification
+
+#[tokio::test(start_paused = true)]
+async fn identify_reads_the_system_group_with_the_first_credential_that_works() {
+    let (net, _) = net_with(Faults {
+        community: Some("s3cret".into()),
+        ..Faults::default()
+    });
+    let creds = [v2c(), Credential::Community(Version::V2C, "s3cret".into())];
+    let (rank, sys, _) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
+        .await
+        .expect("identified");
+    assert_eq!(rank, 1);
+    assert_eq!(sys.version, "v2c");
+    assert_eq!(sys.sys_name.as_deref(), Some("edge-sw-1"));
+    assert_eq!(sys.sys_object_id.as_deref(), Some("1.3.6.1.4.1.9.1.516"));
+    assert_eq!(sys.sys_services, Some(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn identify_falls_back_to_v1_for_a_v1_only_agent() {
+    let (net, _) = net_with(Faults {
+        versions: vec![Version::V1],
+        ..Faults::default()
+    });
+    let creds = snmp::credentials(&["public".into()], &[]);
+    let (_, sys, agent) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
+        .await
+        .expect("identified over v1");
+    assert_eq!(sys.version, "v1");
+    assert_eq!(agent.version(), Version::V1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_port() {
+    let (net, _) = net_with(Faults {
+        community: Some("other".into()),
+        ..Faults::default()
+    });
+    let creds = snmp::credentials(&["public".into()], &[]);
+    assert!(
+        snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
+            .await
+            .is_none()
+    );
+    let (net, _) = net_with(Faults {
+        unreachable: true,
+        ..Faults::default()
+    });
+    let t = Instant::now();
+    assert!(
+        snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        t.elapsed(),
+        Duration::ZERO,
+        "no credential waits on a closed port"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
+    let (net, fake) = net_with(Faults::default());
+    let (net2, _) = net_with(Faults {
+        community: Some("public".into()),
+        ..Faults::default()
+    });
+    let creds = snmp::credentials(&["a".into(), "public".into()], &[]);
+    // ranks: a v2c, public v2c, a v1, public v1
+    let (rank, _, _) = snmp::identify(net2.clone(), IP, &creds, Some(1), |_| false, OPTS, 7)
+        .await
+        .expect("identified");
+    assert_eq!(rank, 1);
+    let (rank, _, _) = snmp::identify(net.clone(), IP, &creds, Some(3), |_| false, OPTS, 7)
+        .await
+        .expect("identified");
+    assert_eq!(rank, 3);
+    assert_eq!(
+        requests(&fake),
+        1,
+        "the known credential first: one request"
+    );
+    let skipped = snmp::identify(net.clone(), IP, &creds, None, |_| true, OPTS, 7).await;
+    assert!(skipped.is_none());
+}
+
+// ------------------------------------------------------------ the walker
+
+#[tokio::test(start_paused = true)]
+async fn walk_reads_several_columns_together() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let cols = [oid(IF_DESCR), oid("1.3.6.1.2.1.2.2.1.8")];
+    let w = walk(&mut a, &cols, &walk_opts()).await;
+    assert!(w.stopped.is_none(), "{:?}", w.stopped);
+    assert_eq!(w.rows.len(), 4);
+    assert_eq!(w.rows[&vec![2]][&1], Val::Int(2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_ramps_up_from_two_repetitions() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let w = walk(&mut a, &[oid("1.3.6.1.2.1.2.2.1.1")], &walk_opts()).await;
+    assert_eq!(w.rows.len(), 4);
+    // 2 rows, then more: the column's 4 rows in 2 PDUs (ramped), not 1
+    assert_eq!(requests(&fake), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_halves_repetitions_on_too_big_and_still_reads_everything() {
+    let (net, _) = net_with(Faults {
+        too_big_above: Some(3),
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let opts = WalkOptions {
+        ramp: false,
+        ..walk_opts()
+    };
+    let w = walk(&mut a, &[oid(IF_DESCR), oid("1.3.6.1.2.1.2.2.1.3")], &opts).await;
+    assert!(w.stopped.is_none(), "{:?}", w.stopped);
+    assert_eq!(w.rows.len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_stops_on_a_non_increasing_oid_and_keeps_what_it_read() {
+    let (net, _) = net_with(Faults {
+        loop_at: Some(oid("1.3.6.1.2.1.2.2.1.2.2")),
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let w = walk(&mut a, &[oid(IF_DESCR)], &walk_opts()).await;
+    assert_eq!(w.rows.len(), 2);
+    assert!(
+        w.stopped
+            .as_deref()
+            .is_some_and(|s| s.starts_with("agent loops")),
+        "{:?}",
+        w.stopped
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_stops_at_the_row_cap() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let opts = WalkOptions {
+        row_cap: 2,
+        ..walk_opts()
+    };
+    let w = walk(&mut a, &[oid(IF_DESCR)], &opts).await;
+    assert!(w.rows.len() <= 3, "{}", w.rows.len());
+    assert!(w.stopped.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_stops_at_the_deadline_of_a_stalled_agent_without_wall_time() {
+    let (net, _) = net_with(Faults {
+        stall_after: Some(1),
+        ..Faults::default()
+    });
+    let mut a = agent(&net, v2c());
+    let wall = std::time::Instant::now();
+    let opts = WalkOptions {
+        deadline: Instant::now() + Duration::from_secs(10),
+        ..walk_opts()
+    };
+    let w = walk(&mut a, &[oid(IF_DESCR)], &opts).await;
+    assert!(w.stopped.is_some());
+    assert!(!w.rows.is_empty(), "the first answer is kept");
+    assert!(wall.elapsed() < Duration::from_secs(2), "paused clock");
+}
+
+#[tokio::test(start_paused = true)]
+async fn walk_uses_getnext_when_bulk_is_off_or_for_v1() {
+    for (cred, bulk) in [(v2c(), false), (v1(), true)] {
+        let (net, fake) = net_with(Faults::default());
+        let mut a = agent(&net, cred);
+        let opts = WalkOptions {
+            bulk,
+            ..walk_opts()
+        };
+        let w = walk(&mut a, &[oid(IF_DESCR)], &opts).await;
+        assert_eq!(w.rows.len(), 4);
+        assert_eq!(requests(&fake), 5, "one GETNEXT a row, one past the end");
+    }
+}
+
+// ------------------------------------------------- classification facts
+
+#[tokio::test(start_paused = true)]
+async fn gather_reads_bridge_forwarding_lldp_and_the_chassis_row() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let f = collect::gather(&mut a, &Needs::default(), Some("1.3.6.1.4.1.9.1.516"))
+        .await
+        .unwrap();
+    assert_eq!(f.bridge_ports, Some(3));
+    assert_eq!(f.ip_forwarding, Some(false));
+    assert_eq!(f.if_number, Some(4));
+    assert_eq!(
+        f.lldp_caps_enabled.as_deref(),
+        Some(&["bridge".to_string()][..])
+    );
+    let c = f.chassis.expect("chassis");
+    assert_eq!(c.index, 1001, "the chassis class row, not the first row");
+    assert_eq!(c.model.as_deref(), Some("WS-C3750G-12S-S"));
+    assert_eq!(c.serial.as_deref(), Some("FDO1622Y10H"));
+    assert!(f.mibs.contains(&"entity".to_string()));
+    assert!(
+        f.enterprises.is_empty(),
+        "the maker is named: no enterprise hops"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn gather_asks_a_makers_devices_only_about_its_own_vendor_mibs() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let needs = Needs {
+        subtrees: [oid("1.3.6.1.4.1.9.9.109"), oid("1.3.6.1.4.1.2011.5.25")]
+            .into_iter()
+            .collect(),
+        ..Needs::default()
+    };
+    let f = collect::gather(&mut a, &needs, Some("1.3.6.1.4.1.9.1.516"))
+        .await
+        .unwrap();
+    assert_eq!(f.subtrees, ["1.3.6.1.4.1.9.9.109"]);
+    let asked = fake.lock().unwrap().asked.clone();
+    assert!(asked.contains(&oid("1.3.6.1.4.1.9.9.109")));
+    assert!(
+        !asked.contains(&oid("1.3.6.1.4.1.2011.5.25")),
+        "Huawei's MIB is not asked of a Cisco"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn gather_lists_enterprise_subtrees_when_the_sysobjectid_names_no_maker() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let needs = Needs {
+        agent_enterprises: [8072].into_iter().collect(),
+        ..Needs::default()
+    };
+    let f = collect::gather(&mut a, &needs, Some("1.3.6.1.4.1.8072.3.2.10"))
+        .await
+        .unwrap();
+    assert_eq!(
+        f.enterprises,
+        [9],
+        "the recording implements Cisco's subtree"
+    );
+}
+
+// ---------------------------------------------------- interfaces, neighbours
+
+#[tokio::test(start_paused = true)]
+async fn interfaces_decode_names_speeds_status_and_fill_in_ifdescr() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let (ifs, stopped, stats) = inventory::interfaces(&mut a, &walk_opts(), Some(4)).await;
+    assert!(stopped.is_none(), "{stopped:?}");
+    assert_eq!(ifs.len(), 4);
+    assert_eq!(ifs[0].name.as_deref(), Some("Gi1/0/1"));
+    assert_eq!(ifs[0].alias.as_deref(), Some("uplink to core"));
+    assert_eq!(ifs[0].speed_mbps, Some(1000));
+    assert_eq!(ifs[0].mac.as_deref(), Some("00:11:22:33:44:01"));
+    assert_eq!(ifs[1].oper_up, Some(false));
+    assert_eq!(ifs[2].in_errors, Some(9));
+    // no ifName / ifHighSpeed for the VLAN: ifDescr and ifSpeed instead
+    assert_eq!(ifs[3].name.as_deref(), Some("Vlan1"));
+    assert_eq!(ifs[3].speed_mbps, Some(1000));
+    assert_eq!(stats.rows, 4);
+}
+
+fn big_recording(rows: u64) -> String {
+    let mut s = String::new();
+    for i in 1..=rows {
+        for (c, t, v) in [
+            (1, "2", i.to_string()),
+            (3, "2", "6".into()),
+            (7, "2", "1".into()),
+            (8, "2", "1".into()),
+        ] {
+            s.push_str(&format!("1.3.6.1.2.1.2.2.1.{c}.{i}|{t}|{v}\n"));
+        }
+    }
+    for i in 1..=rows {
+        s.push_str(&format!("1.3.6.1.2.1.31.1.1.1.1.{i}|4|Eth{i}\n"));
+        s.push_str(&format!("1.3.6.1.2.1.31.1.1.1.15.{i}|66|10000\n"));
+    }
+    let mut lines: Vec<&str> = s.lines().collect();
+    lines.sort_by_key(|l| parse_oid(l.split('|').next().unwrap_or("")));
+    lines.join("\n")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_big_interface_table_is_read_in_slices_with_the_same_result() {
+    let net = Arc::new(FakeNetwork::default());
+    let fake = net.add(IP, &big_recording(900), Faults::default());
+    let mut a = agent(&net, v2c());
+    let (ifs, stopped, _) = inventory::interfaces(&mut a, &walk_opts(), Some(900)).await;
+    assert!(stopped.is_none(), "{stopped:?}");
+    assert_eq!(ifs.len(), 900);
+    assert_eq!(ifs[899].name.as_deref(), Some("Eth900"));
+    assert!(
+        fake.lock().unwrap().opened >= 4,
+        "slices on sessions of their own"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn neighbours_decode_lldp_ids_ports_and_management_addresses() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let names = [(1, "Gi1/0/1".to_string())].into_iter().collect();
+    let (n, stopped) = inventory::neighbors(&mut a, &walk_opts(), &names).await;
+    assert!(stopped.is_none(), "{stopped:?}");
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].remote_name.as_deref(), Some("core-1"));
+    assert_eq!(n[0].remote_chassis_id.as_deref(), Some("00:aa:bb:cc:dd:01"));
+    assert_eq!(n[0].remote_port.as_deref(), Some("xe-0/0/1"));
+    assert_eq!(n[0].remote_mgmt_addr.as_deref(), Some("10.0.0.1"));
+    assert_eq!(n[0].local_port.as_deref(), Some("Gi1/0/1"));
+}
+
+// ----------------------------------------------------------------- health
+
+#[tokio::test(start_paused = true)]
+async fn health_reads_cpu_and_a_precise_temperature() {
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let p = crate::profile::Profiles::builtin().unwrap();
+    let (r, stopped) = collect::health::read(&mut a, &p.health, None, &walk_opts()).await;
+    assert!(stopped.is_none(), "{stopped:?}");
+    assert_eq!(r.cpu.as_ref().map(|c| c.0), Some(12.0));
+    assert_eq!(r.cpu.as_ref().map(|c| c.1.as_str()), Some("cisco-cpu-5min"));
+    assert_eq!(
+        r.temp.as_ref().map(|t| t.0),
+        Some(28.2),
+        "entPhySensorPrecision 1"
+    );
+    assert!(r.mem.is_none(), "nothing recorded, nothing invented");
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_walks_only_the_columns_the_agent_has() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let p = crate::profile::Profiles::builtin().unwrap();
+    let present = vec!["1.3.6.1.4.1.9.9.109.1.1.1.1.8".to_string()];
+    let (r, _) = collect::health::read(&mut a, &p.health, Some(&present), &walk_opts()).await;
+    assert_eq!(r.cpu.as_ref().map(|c| c.0), Some(12.0));
+    assert!(r.temp.is_none(), "the sensor column was not named present");
+    let asked = fake.lock().unwrap().asked.clone();
+    assert!(asked
+        .iter()
+        .all(|o| o.starts_with(&oid("1.3.6.1.4.1.9.9.109"))));
+}
+
+// ------------------------------------------------------------------ SNMPv3
+
+fn usm() -> Credential {
+    Credential::Usm(crate::probe::agent::Usm {
+        user: "monitor".into(),
+        auth: None,
+        privacy: None,
+        context: String::new(),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_v3_exchange_counts_discovery_and_is_replaced_after_a_timeout() {
+    let (net, fake) = net_with(Faults {
+        drop_first: 1,
+        ..Faults::default()
+    });
+    let mut a = agent(&net, usm());
+    let got = a.get(&[oid(SYS_NAME)]).await.unwrap();
+    assert_eq!(got.len(), 1);
+    // discovery, the lost try, discovery again on a fresh session, the answered try
+    assert_eq!((a.pdus_sent, a.pdus_received), (4, 3));
+    assert_eq!(
+        fake.lock().unwrap().opened,
+        2,
+        "a stale v3 answer must not be taken"
+    );
+    assert_eq!((a.bytes_sent, a.bytes_received), (2, 1));
+}
+
+// ------------------------------------------------------- the sweep's answers
+
+/// A sweep answer datagram: a request encoded for real, its PDU tag turned
+/// into GetResponse (short-form lengths: small messages).
+fn sweep_reply(version: Version, community: &str, req_id: i32, response: bool) -> Vec<u8> {
+    let oids: Vec<&[u64]> = vec![&[1, 3, 6, 1, 2, 1, 1, 5, 0]];
+    let mut msg = snmp::encode_get(version, community.as_bytes(), req_id, &oids);
+    let tag = 2 + 3 + 2 + community.len();
+    assert_eq!(msg[tag], 0xa0, "GetRequest tag where expected");
+    if response {
+        msg[tag] = 0xa2;
+    }
+    msg
+}
+
+#[test]
+fn sweep_answers_name_the_credential_that_answered() {
+    let comms = ["public".to_string(), "s3cret".to_string()];
+    let a = snmp::decode_sweep_reply(&sweep_reply(Version::V2C, "s3cret", 42, true), 42, &comms)
+        .expect("an answer");
+    assert_eq!(
+        a.rank, 1,
+        "credentials: public v2c, s3cret v2c, public v1, s3cret v1"
+    );
+    assert!(a.complete);
+    assert_eq!(a.system.version, "v2c");
+    let a = snmp::decode_sweep_reply(&sweep_reply(Version::V1, "public", 42, true), 42, &comms)
+        .expect("a v1 answer");
+    assert_eq!(a.rank, 2);
+}
+
+#[test]
+fn sweep_answers_with_another_id_community_or_type_are_not_ours() {
+    let comms = ["public".to_string()];
+    let r = |v, c, id, resp| snmp::decode_sweep_reply(&sweep_reply(v, c, id, resp), 42, &comms);
+    assert!(
+        r(Version::V2C, "public", 41, true).is_none(),
+        "another request id"
+    );
+    assert!(
+        r(Version::V2C, "other", 42, true).is_none(),
+        "a community we did not send"
+    );
+    assert!(
+        r(Version::V2C, "public", 42, false).is_none(),
+        "a request, not an answer"
+    );
+    assert!(snmp::decode_sweep_reply(&[0x30, 0x03, 0x02, 0x01], 42, &comms).is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn gather_over_v1_reads_the_same_facts() {
+    let (net, fake) = net_with(Faults::default());
+    let mut a = agent(&net, v1());
+    let f = collect::gather(&mut a, &Needs::default(), Some("1.3.6.1.4.1.9.1.516"))
+        .await
+        .unwrap();
+    assert_eq!(f.bridge_ports, Some(3));
+    assert_eq!(
+        f.chassis.and_then(|c| c.serial).as_deref(),
+        Some("FDO1622Y10H")
+    );
+    assert!(requests(&fake) > 4, "v1: a GETNEXT per presence root");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agent_without_lldp_has_no_neighbours_and_no_error() {
+    let net = Arc::new(FakeNetwork::default());
+    net.add(IP, "1.3.6.1.2.1.1.5.0|4|bare\n", Faults::default());
+    let mut a = agent(&net, v2c());
+    let (n, stopped) =
+        inventory::neighbors(&mut a, &walk_opts(), &std::collections::BTreeMap::new()).await;
+    assert!(n.is_empty());
+    assert!(stopped.is_none(), "{stopped:?}");
+}
