@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{Facts, Interface, Snmp};
-use crate::probe::agent::{oid_string, parse_oid};
+use crate::oid::{oid_string, parse_oid};
 use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, IF_TYPES, SERVICES};
 
 pub mod examples;

@@ -13,7 +13,8 @@ use tokio::time::Instant;
 
 use crate::collect::walk::{walk, WalkOptions};
 use crate::collect::{self, inventory, Needs};
-use crate::probe::agent::{parse_oid, Agent, AgentError, Credential, SessionOptions, Val};
+use crate::oid::parse_oid;
+use crate::probe::agent::{Agent, AgentError, Credential, SessionOptions, Val};
 use crate::probe::exchange::Network;
 use crate::probe::fake::{oids_of, parse_snmprec, FakeNetwork, Faults};
 use crate::probe::snmp;

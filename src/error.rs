@@ -79,11 +79,6 @@ pub enum ProbeError {
     UdpSocket(std::io::Error),
 }
 
-/// Line (1-based) of a byte offset in `text`, for errors in input files.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
 /// Any error the library returns to the CLI.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

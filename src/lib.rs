@@ -12,13 +12,16 @@ pub mod error;
 pub mod event;
 pub mod lock;
 pub mod model;
+pub mod oid;
 pub mod output;
 pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod scan;
+pub mod source;
 pub mod targets;
 pub mod topology;
+pub mod vocab;
 
 #[cfg(test)]
 mod edge_tests;

@@ -11,9 +11,9 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::line_of;
 use crate::model::{Chassis, Facts, Interface, Snmp};
-use crate::probe::agent::parse_oid;
+use crate::oid::parse_oid;
+use crate::source::line_of;
 
 mod rule_files {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -571,7 +571,7 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if let Some(b) = r.forwarding {
         when.push(Condition::Forwarding(b));
     }
-    let caps: Vec<&str> = crate::collect::LLDP_CAP_NAMES.to_vec();
+    let caps: Vec<&str> = crate::vocab::LLDP_CAP_NAMES.to_vec();
     if let Some(v) = &r.lldp_caps {
         when.push(Condition::LldpCaps(names(ctx, idr, "lldp_caps", v, &caps)?));
     }
@@ -593,7 +593,7 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if let Some(v) = &r.entity_mfg {
         when.push(Condition::EntityMfg(regex(ctx, idr, "entity_mfg", v)?));
     }
-    let mibs: Vec<&str> = crate::collect::MIB_NAMES.to_vec();
+    let mibs: Vec<&str> = crate::vocab::MIB_NAMES.to_vec();
     if let Some(v) = &r.mib {
         when.push(Condition::Mib(names(ctx, idr, "mib", v, &mibs)?));
     }
@@ -721,8 +721,8 @@ fn example(
         .flatten()
         .map(|o| oid_text("present", o))
         .collect::<Result<Vec<_>, _>>()?;
-    let caps = listed("lldp_caps", &e.lldp_caps, &crate::collect::LLDP_CAP_NAMES)?;
-    let mibs = listed("mibs", &e.mibs, &crate::collect::MIB_NAMES)?;
+    let caps = listed("lldp_caps", &e.lldp_caps, &crate::vocab::LLDP_CAP_NAMES)?;
+    let mibs = listed("mibs", &e.mibs, &crate::vocab::MIB_NAMES)?;
     let ift: Vec<&str> = IF_TYPES.iter().map(|(n, _)| *n).collect();
     let interfaces = listed("if_types", &e.if_types, &ift)?
         .iter()
@@ -1001,36 +1001,6 @@ impl Profiles {
             .sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         self.sources.push(file.to_string());
         Ok(())
-    }
-
-    /// OIDs the rules ask about, for the collector.
-    pub fn needs(&self) -> crate::collect::Needs {
-        let mut n = crate::collect::Needs {
-            agent_enterprises: self.agent_enterprises.clone(),
-            related_enterprises: self.related_enterprises.clone(),
-            ..crate::collect::Needs::default()
-        };
-        for r in &self.rules {
-            for c in &r.when {
-                match c {
-                    Condition::Present(list) => n.subtrees.extend(list.iter().cloned()),
-                    Condition::Value(o, _) => {
-                        n.scalars.insert(o.clone());
-                    }
-                    _ => {}
-                }
-            }
-            for (_, out) in &r.set {
-                if let Output::Extract {
-                    from: Source::Value(o),
-                    ..
-                } = out
-                {
-                    n.scalars.insert(o.clone());
-                }
-            }
-        }
-        n
     }
 }
 

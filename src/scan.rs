@@ -455,7 +455,7 @@ async fn snmp_phase(
     let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
     let what = Arc::new(Collect {
         needs: settings.scan.classify.then(|| {
-            let mut n = settings.profiles.needs();
+            let mut n = Needs::of(&settings.profiles);
             if settings.scan.health {
                 n.subtrees
                     .extend(health::columns(&settings.profiles.health));

@@ -25,9 +25,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::error::{line_of, Error};
+use crate::error::Error;
 use crate::model::{Device, ScanFile};
 use crate::profile::ROLES;
+use crate::source::line_of;
 
 /// Schema identifier of the check result file.
 pub const CHECK_SCHEMA: &str = "netcensus/check/v1";

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::walk::{walk, Rows, WalkOptions};
 use crate::model::{Health, Icmp, Interface};
-use crate::probe::agent::{oid_string, Agent, Val};
+use crate::oid::oid_string;
+use crate::probe::agent::{Agent, Val};
 use crate::profile::{HealthMetric, MetricKind, Thresholds};
 
 /// CPU %, memory % and temperature °C, each with the metric that gave it.

@@ -6,11 +6,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Chassis, Facts};
+use crate::profile::{Condition, Output, Profiles, Source};
 pub mod health;
 pub mod inventory;
 pub mod walk;
 
-use crate::probe::agent::{oid_string, parse_oid, Agent, AgentError, Val, VarBind};
+use crate::oid::{oid_string, parse_oid};
+use crate::probe::agent::{Agent, AgentError, Val, VarBind};
 
 const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
 const IF_NUMBER: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 1, 0];
@@ -29,23 +31,10 @@ const MIBS: [(&str, &[u64]); 4] = [
     ("entity", ENT_CLASS),
 ];
 
-/// The names rules may use for [`MIBS`].
-pub const MIB_NAMES: [&str; 4] = ["host-resources", "printer", "ups", "entity"];
+pub use crate::vocab::{LLDP_CAP_NAMES, MIB_NAMES};
 
 /// Enterprise subtrees listed at most (GETNEXT hops past each).
 const MAX_ENTERPRISES: usize = 6;
-
-/// LLDP system capability bits, most significant first (IEEE 802.1AB).
-pub const LLDP_CAP_NAMES: [&str; 8] = [
-    "other",
-    "repeater",
-    "bridge",
-    "wlan-access-point",
-    "router",
-    "telephone",
-    "docsis",
-    "station",
-];
 
 /// Entity chassis is entPhysicalClass chassis(3).
 const CLASS_CHASSIS: i64 = 3;
@@ -73,6 +62,37 @@ pub struct Needs {
 }
 
 impl Needs {
+    /// What the classification rules of `p` ask about: objects whose values
+    /// they compare or extract, subtrees whose presence they test.
+    pub fn of(p: &Profiles) -> Needs {
+        let mut n = Needs {
+            agent_enterprises: p.agent_enterprises.clone(),
+            related_enterprises: p.related_enterprises.clone(),
+            ..Needs::default()
+        };
+        for r in &p.rules {
+            for c in &r.when {
+                match c {
+                    Condition::Present(list) => n.subtrees.extend(list.iter().cloned()),
+                    Condition::Value(o, _) => {
+                        n.scalars.insert(o.clone());
+                    }
+                    _ => {}
+                }
+            }
+            for (_, out) in &r.set {
+                if let Output::Extract {
+                    from: Source::Value(o),
+                    ..
+                } = out
+                {
+                    n.scalars.insert(o.clone());
+                }
+            }
+        }
+        n
+    }
+
     /// Whether a device is asked about `root`, given its makers (the
     /// sysObjectID's enterprise, or, when that names no maker, the
     /// enterprise subtrees the agent implements): a vendor's MIB is

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use snmp2::Version;
 use tokio::time::Instant;
 
-use crate::probe::agent::{oid_string, Agent, AgentError, Val};
+use crate::oid::oid_string;
+use crate::probe::agent::{Agent, AgentError, Val};
 
 /// How a walk is run.
 #[derive(Debug, Clone, Copy)]

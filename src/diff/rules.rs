@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{FIELDS, HEALTH_CHECKS_NOT_COMPARED};
-use crate::error::{line_of, Error};
+use crate::error::Error;
 use crate::model::Device;
+use crate::source::line_of;
 
 /// The kinds of change, in the order reports list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

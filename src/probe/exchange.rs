@@ -1,5 +1,5 @@
 //! The seam at the network edge: how one SNMP request leaves and its
-//! answers come back. [`Agent`](super::agent::Agent) keeps everything with
+//! answers come back. The agent (`probe::agent`) keeps everything with
 //! judgement in it (request ids, retries, timeouts, counters, skipping
 //! stale answers, the v1 `noSuchName` fallback); an [`Exchange`] only sends
 //! and receives, so the whole SNMP logic above it runs in tests against a
@@ -18,8 +18,23 @@ use futures::future::BoxFuture;
 use snmp2::{AsyncSession, MessageType, Oid, Pdu};
 use tokio::net::UdpSocket;
 
-use super::agent::{oid_string, AgentError, Credential, Usm, Val, VarBind};
-use super::snmp::{encode_request, RequestKind, SNMP_PORT};
+use super::ber::{encode_request, RequestKind, SNMP_PORT};
+use super::credential::{Credential, Usm};
+use super::value::{Val, VarBind};
+use crate::oid::oid_string;
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AgentError {
+    #[error("no answer within the timeout")]
+    Timeout,
+    #[error("no SNMP agent (port unreachable or socket error)")]
+    NoAgent,
+    #[error("agent answered with error status {status} at index {index}")]
+    Status { status: u32, index: u32 },
+    #[error("unusable answer: {0}")]
+    Garbage(String),
+}
 
 /// One request as it goes on the wire.
 #[derive(Debug, Clone, Copy)]

@@ -11,9 +11,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use snmp2::Version;
 
-use super::agent::{parse_oid, AgentError, Credential, Val, VarBind};
-use super::exchange::{Exchange, Network, Reply, Request};
-use super::snmp::RequestKind;
+use super::ber::RequestKind;
+use super::credential::Credential;
+use super::exchange::{AgentError, Exchange, Network, Reply, Request};
+use super::value::{Val, VarBind};
+use crate::oid::parse_oid;
 
 /// What a misbehaving agent does.
 #[derive(Debug, Clone, Default)]
@@ -353,7 +355,5 @@ impl Exchange for FakeExchange {
 
 /// A varbind list's OIDs, dotted, for assertions.
 pub fn oids_of(vbs: &[VarBind]) -> Vec<String> {
-    vbs.iter()
-        .map(|(o, _)| super::agent::oid_string(o))
-        .collect()
+    vbs.iter().map(|(o, _)| crate::oid::oid_string(o)).collect()
 }

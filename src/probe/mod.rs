@@ -1,6 +1,8 @@
 //! Probes: everything that sends a packet lives here, and nothing here prints.
 
 pub mod agent;
+pub mod ber;
+pub mod credential;
 pub mod exchange;
 #[cfg(test)]
 pub mod fake;
@@ -8,6 +10,7 @@ pub mod icmp;
 pub mod snmp;
 pub mod sweep;
 pub mod tcp;
+pub mod value;
 
 use std::future::Future;
 use std::sync::Arc;
