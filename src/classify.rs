@@ -91,10 +91,6 @@ fn text_of<'a>(ev: &Evidence<'a>, src: &Source) -> Option<&'a str> {
     }
 }
 
-fn source_text(ev: &Evidence, src: &Source) -> Option<String> {
-    text_of(ev, src).map(str::to_string)
-}
-
 fn has_all_or_none(have: Option<&Vec<String>>, want: &[String], all: bool) -> bool {
     have.is_some_and(|h| {
         if all {
@@ -184,171 +180,109 @@ fn if_type_names(types: &[i64]) -> String {
         .join(",")
 }
 
-/// Whether a condition holds; also a one-line account of why (for
-/// `explain` and example errors; the hot path uses [`holds`]).
+/// Whether a condition holds, and a one-line account of the evidence (for
+/// `explain` and example errors; the hot path uses [`holds`] alone).
 pub fn check(c: &Condition, ev: &Evidence, p: &Profiles) -> (bool, String) {
     let prepared = Prepared::new(ev, p);
-    let (ok, why) = account(c, ev, &prepared);
-    let fast = holds(c, &prepared);
-    debug_assert_eq!(ok, fast, "{why}");
-    (fast, why)
+    (holds(c, &prepared), account(c, ev))
 }
 
-fn account(c: &Condition, ev: &Evidence, prepared: &Prepared) -> (bool, String) {
+/// What a condition looked at, and what it wanted.
+fn account(c: &Condition, ev: &Evidence) -> String {
     let f = ev.facts;
-    let re_on = |what: &str, re: &regex::Regex, text: Option<String>| match text {
-        Some(t) => (
-            re.is_match(&t),
-            format!("{what} {:?} ~ /{}/", clip(&t), re.as_str()),
-        ),
-        None => (false, format!("{what} unknown, wanted /{}/", re.as_str())),
+    let text = |what: &str, re: &regex::Regex, src: Source| match text_of(ev, &src) {
+        Some(t) => format!("{what} {:?} ~ /{}/", clip(t), re.as_str()),
+        None => format!("{what} unknown, wanted /{}/", re.as_str()),
     };
+    let shown = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let listed = |have: Option<&Vec<String>>| have.map(|h| format!("[{}]", h.join(",")));
     match c {
-        Condition::SysObjectId(prefixes) => {
-            let o = sys_object_id(ev);
-            let ok = o
-                .as_ref()
-                .is_some_and(|o| prefixes.iter().any(|p| o.starts_with(p)));
-            let list: Vec<String> = prefixes.iter().map(|p| oid_string(p)).collect();
-            (
-                ok,
-                format!(
-                    "sysObjectID {} under one of [{}]",
-                    o.map_or("-".into(), |o| oid_string(&o)),
-                    list.join(", ")
-                ),
-            )
-        }
-        Condition::NoSysObjectId => (sys_object_id(ev).is_none(), "no sysObjectID".into()),
-        Condition::NoMakerOid => (
-            prepared.no_maker,
-            "sysObjectID names no maker (absent, or agent software's)".into(),
+        Condition::SysObjectId(prefixes) => format!(
+            "sysObjectID {} under one of [{}]",
+            shown(sys_object_id(ev).map(|o| oid_string(&o))),
+            prefixes
+                .iter()
+                .map(|p| oid_string(p))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        Condition::SysDescr(re) => re_on("sysDescr", re, ev.snmp.and_then(|s| s.sys_descr.clone())),
-        Condition::SysDescrNot(re) => {
-            let (m, why) = re_on("sysDescr", re, ev.snmp.and_then(|s| s.sys_descr.clone()));
-            (!m, format!("not: {why}"))
-        }
-        Condition::IfTypes(types) => (
-            if_types_ok(ev, types),
-            format!(
-                "interface types include one of [{}]{}",
-                if_type_names(types),
-                if ev.interfaces.is_none() {
-                    " (interfaces not walked)"
-                } else {
-                    ""
-                }
-            ),
+        Condition::NoSysObjectId => "no sysObjectID".into(),
+        Condition::NoMakerOid => "sysObjectID names no maker (absent, or agent software's)".into(),
+        Condition::SysDescr(re) => text("sysDescr", re, Source::SysDescr),
+        Condition::SysDescrNot(re) => format!("not: {}", text("sysDescr", re, Source::SysDescr)),
+        Condition::SysName(re) => text("sysName", re, Source::SysName),
+        Condition::EntityModel(re) => text("entity model", re, Source::EntityModel),
+        Condition::EntityDescr(re) => text("entity descr", re, Source::EntityDescr),
+        Condition::EntityMfg(re) => text("entity mfg", re, Source::EntityMfg),
+        Condition::Value(o, re) => text(
+            &format!("value of {}", oid_string(o)),
+            re,
+            Source::Value(o.clone()),
         ),
-        Condition::SysName(re) => re_on("sysName", re, ev.snmp.and_then(|s| s.sys_name.clone())),
-        Condition::ServicesHas(bits) | Condition::ServicesLacks(bits) => {
-            let has = matches!(c, Condition::ServicesHas(_));
-            let sv = ev.snmp.and_then(|s| s.sys_services);
-            let ok = sv.is_some_and(|v| {
-                if has {
-                    v & bits == *bits
-                } else {
-                    v & bits == 0
-                }
-            });
-            let names: Vec<&str> = SERVICES
+        Condition::ServicesHas(bits) | Condition::ServicesLacks(bits) => format!(
+            "sysServices {} {} {}",
+            shown(ev.snmp.and_then(|s| s.sys_services).map(|v| v.to_string())),
+            if matches!(c, Condition::ServicesHas(_)) {
+                "has"
+            } else {
+                "lacks"
+            },
+            SERVICES
                 .iter()
                 .filter(|(_, b)| bits & b != 0)
                 .map(|(n, _)| *n)
-                .collect();
-            (
-                ok,
-                format!(
-                    "sysServices {} {} {}",
-                    sv.map_or("-".into(), |v| v.to_string()),
-                    if has { "has" } else { "lacks" },
-                    names.join("+")
-                ),
-            )
-        }
-        Condition::Bridge(want) => {
-            let ports = f.and_then(|f| f.bridge_ports);
-            let is = ports.is_some_and(|p| p > 0);
-            (
-                is == *want,
-                format!(
-                    "bridge ports {} (want bridge={want})",
-                    ports.map_or("-".into(), |p| p.to_string())
-                ),
-            )
-        }
-        Condition::Forwarding(want) => {
-            let fw = f.and_then(|f| f.ip_forwarding);
-            (
-                fw == Some(*want),
-                format!(
-                    "ipForwarding {} (want {want})",
-                    fw.map_or("-".into(), |b| b.to_string())
-                ),
-            )
-        }
-        Condition::LldpCaps(want) | Condition::LldpCapsLack(want) => names_check(
-            "LLDP caps",
-            f.and_then(|f| f.lldp_caps_enabled.as_ref()),
-            want,
-            matches!(c, Condition::LldpCaps(_)),
+                .collect::<Vec<_>>()
+                .join("+")
         ),
-        Condition::EntityModel(re) => {
-            re_on("entity model", re, source_text(ev, &Source::EntityModel))
-        }
-        Condition::EntityDescr(re) => {
-            re_on("entity descr", re, source_text(ev, &Source::EntityDescr))
-        }
-        Condition::EntityMfg(re) => re_on("entity mfg", re, source_text(ev, &Source::EntityMfg)),
-        Condition::Mib(want) | Condition::MibAbsent(want) => names_check(
-            "MIBs",
-            f.map(|f| &f.mibs),
-            want,
-            matches!(c, Condition::Mib(_)),
+        Condition::Bridge(want) => format!(
+            "bridge ports {} (want bridge={want})",
+            shown(f.and_then(|f| f.bridge_ports).map(|p| p.to_string()))
         ),
-        Condition::Present(list) => {
-            let names: Vec<String> = list.iter().map(|o| oid_string(o)).collect();
-            let ok = f.is_some_and(|f| names.iter().any(|n| f.subtrees.contains(n)));
-            (
-                ok,
-                format!("one of subtrees [{}] implemented", names.join(", ")),
-            )
-        }
-        Condition::Value(o, re) => re_on(
-            &format!("value of {}", oid_string(o)),
-            re,
-            source_text(ev, &Source::Value(o.clone())),
+        Condition::Forwarding(want) => format!(
+            "ipForwarding {} (want {want})",
+            shown(f.and_then(|f| f.ip_forwarding).map(|b| b.to_string()))
         ),
-        Condition::Enterprise(pens) => {
-            let have = f.map(|f| f.enterprises.clone()).unwrap_or_default();
-            let ok = have.iter().any(|p| pens.contains(p));
-            (
-                ok,
-                format!("enterprise subtrees {have:?} include one of {pens:?}"),
-            )
-        }
+        Condition::LldpCaps(want) | Condition::LldpCapsLack(want) => format!(
+            "LLDP caps {} {} {}",
+            shown(listed(f.and_then(|f| f.lldp_caps_enabled.as_ref()))),
+            if matches!(c, Condition::LldpCaps(_)) {
+                "include"
+            } else {
+                "exclude"
+            },
+            want.join(",")
+        ),
+        Condition::Mib(want) | Condition::MibAbsent(want) => format!(
+            "MIBs {} {} {}",
+            shown(listed(f.map(|f| &f.mibs))),
+            if matches!(c, Condition::Mib(_)) {
+                "include"
+            } else {
+                "exclude"
+            },
+            want.join(",")
+        ),
+        Condition::Present(list) => format!(
+            "one of subtrees [{}] implemented",
+            list.iter()
+                .map(|o| oid_string(o))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Condition::Enterprise(pens) => format!(
+            "enterprise subtrees {:?} include one of {pens:?}",
+            f.map(|f| f.enterprises.clone()).unwrap_or_default()
+        ),
+        Condition::IfTypes(types) => format!(
+            "interface types include one of [{}]{}",
+            if_type_names(types),
+            if ev.interfaces.is_none() {
+                " (interfaces not walked)"
+            } else {
+                ""
+            }
+        ),
     }
-}
-
-/// `have` includes all of `want` (`all` true) or none of them (false);
-/// unknown `have` fails either way.
-fn names_check(
-    what: &str,
-    have: Option<&Vec<String>>,
-    want: &[String],
-    all: bool,
-) -> (bool, String) {
-    let ok = have.is_some_and(|h| {
-        if all {
-            want.iter().all(|w| h.contains(w))
-        } else {
-            !want.iter().any(|w| h.contains(w))
-        }
-    });
-    let shown = have.map_or("-".into(), |h| format!("[{}]", h.join(",")));
-    let verb = if all { "include" } else { "exclude" };
-    (ok, format!("{what} {shown} {verb} {}", want.join(",")))
 }
 
 fn clip(s: &str) -> String {

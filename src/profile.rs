@@ -509,21 +509,9 @@ fn output(
     })
 }
 
-fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
-    let span = raw.span();
-    let r = raw.get_ref();
-    let id = r.id.get_ref().trim().to_string();
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err(ctx.err(
-            r.id.span(),
-            format!("rule id '{id}': use letters, digits, '-', '_' or '.'"),
-        ));
-    }
-    let idr = id.as_str();
+/// A rule's conditions, each validated (regexes compile, OIDs parse,
+/// names come from their vocabularies).
+fn conditions(ctx: &Ctx, idr: &str, r: &RawRule) -> Result<Vec<Condition>, ProfileError> {
     let mut when = Vec::new();
     if let Some(v) = &r.sys_object_id {
         let list = v
@@ -571,6 +559,14 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if let Some(b) = r.forwarding {
         when.push(Condition::Forwarding(b));
     }
+    when.extend(evidence_conditions(ctx, idr, r)?);
+    Ok(when)
+}
+
+/// The conditions on collected evidence: LLDP, ENTITY-MIB, MIBs and
+/// subtrees implemented, values, interface types.
+fn evidence_conditions(ctx: &Ctx, idr: &str, r: &RawRule) -> Result<Vec<Condition>, ProfileError> {
+    let mut when = Vec::new();
     let caps: Vec<&str> = crate::vocab::LLDP_CAP_NAMES.to_vec();
     if let Some(v) = &r.lldp_caps {
         when.push(Condition::LldpCaps(names(ctx, idr, "lldp_caps", v, &caps)?));
@@ -628,6 +624,25 @@ fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
     if let Some(v) = &r.if_types {
         when.push(Condition::IfTypes(if_types(ctx, idr, "if_types", v)?));
     }
+    Ok(when)
+}
+
+fn rule(ctx: &Ctx, raw: &Spanned<RawRule>) -> Result<Rule, ProfileError> {
+    let span = raw.span();
+    let r = raw.get_ref();
+    let id = r.id.get_ref().trim().to_string();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(ctx.err(
+            r.id.span(),
+            format!("rule id '{id}': use letters, digits, '-', '_' or '.'"),
+        ));
+    }
+    let idr = id.as_str();
+    let when = conditions(ctx, idr, r)?;
     if when.is_empty() {
         return Err(ctx.err(r.id.span(), format!("rule '{id}': has no condition")));
     }
@@ -679,6 +694,68 @@ fn if_types(
         .filter(|(n, _)| list.iter().any(|l| l == n))
         .map(|(_, t)| *t)
         .collect())
+}
+
+/// The ENTITY-MIB chassis row an example describes, if any.
+fn example_chassis(e: &RawExample) -> Option<Chassis> {
+    [
+        &e.entity_model,
+        &e.entity_descr,
+        &e.entity_name,
+        &e.entity_mfg,
+        &e.entity_software,
+        &e.entity_firmware,
+        &e.entity_hardware,
+    ]
+    .iter()
+    .any(|f| f.is_some())
+    .then(|| Chassis {
+        index: 1,
+        descr: e.entity_descr.clone(),
+        name: e.entity_name.clone(),
+        hardware_rev: e.entity_hardware.clone(),
+        firmware_rev: e.entity_firmware.clone(),
+        software_rev: e.entity_software.clone(),
+        serial: None,
+        mfg: e.entity_mfg.clone(),
+        model: e.entity_model.clone(),
+    })
+}
+
+/// An example's expected fields: at least one, every field its rule sets,
+/// roles from the vocabulary.
+fn example_expect(e: &RawExample, set: &[(Field, Output)]) -> Result<Vec<(Field, String)>, String> {
+    let mut expect = Vec::new();
+    for (field, v) in [
+        (Field::Role, &e.role),
+        (Field::Vendor, &e.vendor),
+        (Field::Os, &e.os),
+        (Field::Model, &e.model),
+        (Field::OsVersion, &e.os_version),
+    ] {
+        if let Some(v) = v {
+            if field == Field::Role && !ROLES.contains(&v.as_str()) {
+                return Err(format!(
+                    "role: unknown role '{v}' (one of: {})",
+                    ROLES.join(", ")
+                ));
+            }
+            expect.push((field, v.clone()));
+        }
+    }
+    if expect.is_empty() {
+        return Err("states no expected field (role, vendor, os, model, os_version)".into());
+    }
+    if let Some((f, _)) = set
+        .iter()
+        .find(|(f, _)| !expect.iter().any(|(x, _)| x == f))
+    {
+        return Err(format!(
+            "{}: the rule sets it, the example must say what it yields",
+            f.name()
+        ));
+    }
+    Ok(expect)
 }
 
 /// One `[[rule.example]]`, validated: known names, OIDs that parse, at
@@ -733,60 +810,8 @@ fn example(
             ..Interface::default()
         })
         .collect();
-    let chassis = [
-        &e.entity_model,
-        &e.entity_descr,
-        &e.entity_name,
-        &e.entity_mfg,
-        &e.entity_software,
-        &e.entity_firmware,
-        &e.entity_hardware,
-    ]
-    .iter()
-    .any(|f| f.is_some())
-    .then(|| Chassis {
-        index: 1,
-        descr: e.entity_descr.clone(),
-        name: e.entity_name.clone(),
-        hardware_rev: e.entity_hardware.clone(),
-        firmware_rev: e.entity_firmware.clone(),
-        software_rev: e.entity_software.clone(),
-        serial: None,
-        mfg: e.entity_mfg.clone(),
-        model: e.entity_model.clone(),
-    });
-    let mut expect = Vec::new();
-    for (field, v) in [
-        (Field::Role, &e.role),
-        (Field::Vendor, &e.vendor),
-        (Field::Os, &e.os),
-        (Field::Model, &e.model),
-        (Field::OsVersion, &e.os_version),
-    ] {
-        if let Some(v) = v {
-            if field == Field::Role && !ROLES.contains(&v.as_str()) {
-                return Err(err(format!(
-                    "role: unknown role '{v}' (one of: {})",
-                    ROLES.join(", ")
-                )));
-            }
-            expect.push((field, v.clone()));
-        }
-    }
-    if expect.is_empty() {
-        return Err(err(
-            "states no expected field (role, vendor, os, model, os_version)".into(),
-        ));
-    }
-    if let Some((f, _)) = set
-        .iter()
-        .find(|(f, _)| !expect.iter().any(|(x, _)| x == f))
-    {
-        return Err(err(format!(
-            "{}: the rule sets it, the example must say what it yields",
-            f.name()
-        )));
-    }
+    let chassis = example_chassis(e);
+    let expect = example_expect(e, set).map_err(err)?;
     Ok(Example {
         origin: format!("{}:{}", ctx.file, line_of(ctx.text, span.start)),
         snmp: Snmp {

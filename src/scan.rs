@@ -73,212 +73,66 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
+/// Per-run identifiers of our packets.
+#[derive(Debug, Clone, Copy)]
+struct Tags {
+    ident: u16,
+    req_id: i32,
+}
+
+/// What the phases beside the SNMP phase found.
+struct Front {
+    sweep: sweep::SweepResult,
+    tcp_found: HashMap<IpAddr, u16>,
+    found: BTreeSet<IpAddr>,
+    icmp_stats: HashMap<IpAddr, crate::model::Icmp>,
+    packets: u64,
+}
+
 /// Run a scan. Cancellation stops sending and returns what was found,
 /// marked `interrupted`.
 pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Result<ScanFile, Error> {
     let started = SystemTime::now();
     let clock = std::time::Instant::now();
     let (ident, req_id) = run_tags();
-    let snmp_max_block = settings.snmp_sweep_max_block();
-    let snmp_on = (!settings.communities.is_empty() || !settings.usm.is_empty())
-        && settings.scan.snmp_sweep != SnmpSweep::Off;
-
+    let tags = Tags { ident, req_id };
     // The SNMP phase runs beside everything else: complete answers of the
     // sweep start it while the sweep is still going, the rest follow.
     let (ans_tx, ans_rx) = mpsc::unbounded_channel::<(IpAddr, SweepAnswer)>();
     let (job_tx, job_rx) = mpsc::unbounded_channel::<(IpAddr, SnmpJob)>();
     let early = receiver_stream(ans_rx).map(|(ip, a)| (ip, SnmpJob::Known(a.rank, a.system)));
     let snmp_jobs = futures::stream::select(early, receiver_stream(job_rx));
-    let front = async {
-        // 1. sweep: ICMP (+ SNMP) to every address
-        let sw = sweep::sweep(
-            &settings.targets,
-            &SweepOptions {
-                rate: settings.scan.rate,
-                timeout: settings.scan.timeout,
-                retries: settings.scan.retries,
-                icmp: settings.icmp,
-                communities: if snmp_max_block > 0 {
-                    settings.communities.clone()
-                } else {
-                    Vec::new()
-                },
-                snmp_max_block,
-                answers: snmp_on.then_some(ans_tx),
-                ident,
-                req_id,
-            },
-            events,
-            cancel,
-        )
-        .await?;
-        let mut packets = sw.packets_sent;
-
-        // 2. TCP connect probes for the addresses still silent
-        let mut tcp_found = HashMap::new();
-        if !settings.tcp_ports.is_empty() && !cancel.is_cancelled() {
-            let silent = |ip: &IpAddr| !sw.icmp_alive.contains(ip) && !sw.snmp.contains_key(ip);
-            let total = settings.targets.iter().filter(silent).count() as u64;
-            tcp_found = tcp::sweep(
-                settings.targets.iter().filter(silent),
-                total,
-                &settings.tcp_ports,
-                settings.scan.timeout.max(Duration::from_millis(200)),
-                settings.scan.rate,
-                events,
-                cancel,
-            )
-            .await;
-            packets += total * settings.tcp_ports.len() as u64;
-        }
-
-        let found: BTreeSet<IpAddr> = sw
-            .icmp_alive
-            .iter()
-            .chain(sw.snmp.keys())
-            .chain(tcp_found.keys())
-            .copied()
-            .collect();
-
-        // 3. SNMP: identity where the sweep did not (fully) get it, then the
-        //    classification facts; when the sweep sent GETs to an address,
-        //    every credential already had its chances there
-        let swept = |ip: &IpAddr| {
-            settings
-                .targets
-                .block_len(*ip)
-                .is_some_and(|n| n <= snmp_max_block)
-        };
-        let mut jobs = 0usize;
-        if snmp_on && !cancel.is_cancelled() {
-            jobs = sw.dispatched.len();
-            for &ip in &found {
-                if sw.dispatched.contains(&ip) {
-                    continue; // already on its way since the sweep saw it
-                }
-                let job = match sw.snmp.get(&ip).cloned() {
-                    Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
-                    Some(a) => SnmpJob::Identify(Some(a.rank), false),
-                    // the sweep tried every community: only SNMPv3 is left
-                    None if swept(&ip) && settings.usm.is_empty() => continue,
-                    None => SnmpJob::Identify(None, swept(&ip)),
-                };
-                let _ = job_tx.send((ip, job));
-                jobs += 1;
-            }
-        }
-        drop(job_tx);
-        events.emit(Event::Started {
-            phase: Phase::Snmp,
-            total: jobs as u64,
-        });
-
-        // 4. RTT and loss of every found host, while the SNMP exchanges run
-        let hosts: Vec<IpAddr> =
-            if settings.icmp && settings.scan.count > 0 && !cancel.is_cancelled() {
-                found.iter().copied().collect()
-            } else {
-                Vec::new()
-            };
-        let echo_opts = EchoOptions {
-            count: settings.scan.count,
-            interval: settings.scan.interval,
-            timeout: settings.scan.timeout,
-            rate: settings.scan.rate,
-            ident: ident.wrapping_add(1),
-        };
-        let icmp_stats = icmp::measure(&hosts, echo_opts, events, cancel).await?;
-        packets += hosts.len() as u64 * u64::from(settings.scan.count);
-        Ok::<_, Error>((sw, tcp_found, found, icmp_stats, packets))
-    };
     let (mut snmp_done, front) = tokio::join!(
         snmp_phase(snmp_jobs, settings, req_id, events, cancel),
-        front
+        front(settings, tags, ans_tx, job_tx, events, cancel)
     );
-    let (sw, tcp_found, found, mut icmp_stats, packets) = front?;
-
-    // 5. classification and the model, sorted by IP
-    let devices: Vec<Device> = found
+    let mut f = front?;
+    let mut icmp_stats = std::mem::take(&mut f.icmp_stats);
+    // classification and the model, sorted by IP
+    let devices: Vec<Device> = f
+        .found
         .iter()
         .map(|ip| {
-            let mut by = Vec::new();
-            if sw.icmp_alive.contains(ip) {
-                by.push("icmp".to_string());
-            }
             let done = snmp_done.remove(ip).unwrap_or_default();
-            if done.snmp.is_some() {
-                by.push("snmp".to_string());
-            }
-            let tcp_port = tcp_found.get(ip).copied();
-            if tcp_port.is_some() {
-                by.push("tcp".to_string());
-            }
             let icmp = icmp_stats.remove(ip);
-            let health = settings.scan.health.then(|| {
-                health::assess(
-                    &health::Inputs {
-                        icmp: icmp.as_ref(),
-                        snmp_answered: done.snmp.is_some(),
-                        uptime_ticks: done.snmp.as_ref().and_then(|s| s.sys_uptime_ticks),
-                        interfaces: done.interfaces.as_deref(),
-                        readings: done.readings.as_ref(),
-                    },
-                    &settings.scan.thresholds,
-                )
-            });
-            let class = classify(
-                &Evidence {
-                    snmp: done.snmp.as_ref(),
-                    facts: done.facts.as_ref(),
-                    interfaces: done.interfaces.as_deref(),
-                },
-                &settings.profiles,
-            );
-            let id = class
-                .serial
-                .clone()
-                .or_else(|| done.snmp.as_ref().and_then(|s| s.sys_name.clone()))
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| ip.to_string());
-            Device {
-                id,
-                ip: ip.to_string(),
-                found_by: by,
-                icmp,
-                snmp: done.snmp,
-                tcp_port,
-                role: Some(class.role),
-                vendor: class.vendor,
-                model: class.model,
-                os: class.os,
-                os_version: class.os_version,
-                serial: class.serial,
-                classified_by: class.classified_by,
-                facts: done.facts,
-                errors: done.errors,
-                interfaces: done.interfaces,
-                neighbors: done.neighbors,
-                health,
-                snmp_stats: done.stats,
-            }
+            let by = found_by(*ip, &f, &done);
+            assemble(*ip, by, icmp, f.tcp_found.get(ip).copied(), done, settings)
         })
         .collect();
-
     let stats = Stats {
         addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
-        icmp_alive: sw.icmp_alive.len() as u64,
+        icmp_alive: f.sweep.icmp_alive.len() as u64,
         snmp_responding: devices.iter().filter(|d| d.snmp.is_some()).count() as u64,
-        tcp_alive: tcp_found.len() as u64,
+        tcp_alive: f.tcp_found.len() as u64,
         devices: devices.len() as u64,
-        packets_sent: packets,
+        packets_sent: f.packets,
     };
-    let finished = SystemTime::now();
     Ok(ScanFile {
         schema: SCAN_SCHEMA.to_string(),
         tool: Tool::default(),
         started_at: rfc3339(started),
-        finished_at: rfc3339(finished),
-        duration_ms: clock.elapsed().as_millis() as u64,
+        finished_at: rfc3339(SystemTime::now()),
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         targets: settings.targets.specs.clone(),
         excluded: settings.targets.excluded.clone(),
         profile: settings.scan.name.clone(),
@@ -286,6 +140,224 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         stats,
         devices,
     })
+}
+
+/// How a host was found: any of `icmp`, `snmp`, `tcp`.
+fn found_by(ip: IpAddr, f: &Front, done: &SnmpDone) -> Vec<String> {
+    [
+        (f.sweep.icmp_alive.contains(&ip), "icmp"),
+        (done.snmp.is_some(), "snmp"),
+        (f.tcp_found.contains_key(&ip), "tcp"),
+    ]
+    .iter()
+    .filter(|(yes, _)| *yes)
+    .map(|(_, by)| (*by).to_string())
+    .collect()
+}
+
+/// Whether the scan speaks SNMP at all.
+fn snmp_on(settings: &Settings) -> bool {
+    (!settings.communities.is_empty() || !settings.usm.is_empty())
+        && settings.scan.snmp_sweep != SnmpSweep::Off
+}
+
+/// The sweep, TCP probes, the SNMP jobs for what the sweep left, and the
+/// echoes: everything but the SNMP phase, which runs beside it.
+async fn front(
+    settings: &Settings,
+    tags: Tags,
+    ans_tx: mpsc::UnboundedSender<(IpAddr, SweepAnswer)>,
+    job_tx: mpsc::UnboundedSender<(IpAddr, SnmpJob)>,
+    events: &Events,
+    cancel: &Cancel,
+) -> Result<Front, Error> {
+    let snmp_max_block = settings.snmp_sweep_max_block();
+    // 1. sweep: ICMP (+ SNMP) to every address
+    let sw = sweep::sweep(
+        &settings.targets,
+        &SweepOptions {
+            rate: settings.scan.rate,
+            timeout: settings.scan.timeout,
+            retries: settings.scan.retries,
+            icmp: settings.icmp,
+            communities: if snmp_max_block > 0 {
+                settings.communities.clone()
+            } else {
+                Vec::new()
+            },
+            snmp_max_block,
+            answers: snmp_on(settings).then_some(ans_tx),
+            ident: tags.ident,
+            req_id: tags.req_id,
+        },
+        events,
+        cancel,
+    )
+    .await?;
+    let mut packets = sw.packets_sent;
+    // 2. TCP connect probes for the addresses still silent
+    let (tcp_found, tcp_packets) = tcp_phase(settings, &sw, events, cancel).await;
+    packets += tcp_packets;
+    let found: BTreeSet<IpAddr> = sw
+        .icmp_alive
+        .iter()
+        .chain(sw.snmp.keys())
+        .chain(tcp_found.keys())
+        .copied()
+        .collect();
+    // 3. SNMP jobs for what the sweep did not (fully) identify
+    let mut jobs = 0usize;
+    if snmp_on(settings) && !cancel.is_cancelled() {
+        jobs = sw.dispatched.len();
+        let swept = |ip: &IpAddr| {
+            settings
+                .targets
+                .block_len(*ip)
+                .is_some_and(|n| n <= snmp_max_block)
+        };
+        for job in plan_jobs(&found, &sw, swept, !settings.usm.is_empty()) {
+            let _ = job_tx.send(job);
+            jobs += 1;
+        }
+    }
+    drop(job_tx);
+    events.emit(Event::Started {
+        phase: Phase::Snmp,
+        total: jobs as u64,
+    });
+    // 4. RTT and loss of every found host, while the SNMP exchanges run
+    let hosts: Vec<IpAddr> = if settings.icmp && settings.scan.count > 0 && !cancel.is_cancelled() {
+        found.iter().copied().collect()
+    } else {
+        Vec::new()
+    };
+    let echo_opts = EchoOptions {
+        count: settings.scan.count,
+        interval: settings.scan.interval,
+        timeout: settings.scan.timeout,
+        rate: settings.scan.rate,
+        ident: tags.ident.wrapping_add(1),
+    };
+    let icmp_stats = icmp::measure(&hosts, echo_opts, events, cancel).await?;
+    packets += hosts.len() as u64 * u64::from(settings.scan.count);
+    Ok(Front {
+        sweep: sw,
+        tcp_found,
+        found,
+        icmp_stats,
+        packets,
+    })
+}
+
+/// TCP connect probes to the addresses the sweep heard nothing from:
+/// what answered, and the probes sent.
+async fn tcp_phase(
+    settings: &Settings,
+    sw: &sweep::SweepResult,
+    events: &Events,
+    cancel: &Cancel,
+) -> (HashMap<IpAddr, u16>, u64) {
+    if settings.tcp_ports.is_empty() || cancel.is_cancelled() {
+        return (HashMap::new(), 0);
+    }
+    let silent = |ip: &IpAddr| !sw.icmp_alive.contains(ip) && !sw.snmp.contains_key(ip);
+    let total = settings.targets.iter().filter(silent).count() as u64;
+    let found = tcp::sweep(
+        settings.targets.iter().filter(silent),
+        total,
+        &settings.tcp_ports,
+        settings.scan.timeout.max(Duration::from_millis(200)),
+        settings.scan.rate,
+        events,
+        cancel,
+    )
+    .await;
+    (found, total.saturating_mul(settings.tcp_ports.len() as u64))
+}
+
+/// Which SNMP job each found host gets, beyond those the sweep already
+/// dispatched: a complete sweep answer needs only the facts; a partial one
+/// (a v1 agent missing an object) a full identification starting with the
+/// credential that answered; no answer, an identification — with SNMPv3
+/// users only where the sweep already tried every community (`swept`), and
+/// none at all there when no user is configured.
+fn plan_jobs(
+    found: &BTreeSet<IpAddr>,
+    sw: &sweep::SweepResult,
+    swept: impl Fn(&IpAddr) -> bool,
+    have_usm: bool,
+) -> Vec<(IpAddr, SnmpJob)> {
+    found
+        .iter()
+        .filter(|ip| !sw.dispatched.contains(ip))
+        .filter_map(|&ip| {
+            let job = match sw.snmp.get(&ip).cloned() {
+                Some(a) if a.complete => SnmpJob::Known(a.rank, a.system),
+                Some(a) => SnmpJob::Identify(Some(a.rank), false),
+                None if swept(&ip) && !have_usm => return None,
+                None => SnmpJob::Identify(None, swept(&ip)),
+            };
+            Some((ip, job))
+        })
+        .collect()
+}
+
+/// One device record from what every phase learnt of one address.
+fn assemble(
+    ip: IpAddr,
+    found_by: Vec<String>,
+    icmp: Option<crate::model::Icmp>,
+    tcp_port: Option<u16>,
+    done: SnmpDone,
+    settings: &Settings,
+) -> Device {
+    let health = settings.scan.health.then(|| {
+        health::assess(
+            &health::Inputs {
+                icmp: icmp.as_ref(),
+                snmp_answered: done.snmp.is_some(),
+                uptime_ticks: done.snmp.as_ref().and_then(|s| s.sys_uptime_ticks),
+                interfaces: done.interfaces.as_deref(),
+                readings: done.readings.as_ref(),
+            },
+            &settings.scan.thresholds,
+        )
+    });
+    let class = classify(
+        &Evidence {
+            snmp: done.snmp.as_ref(),
+            facts: done.facts.as_ref(),
+            interfaces: done.interfaces.as_deref(),
+        },
+        &settings.profiles,
+    );
+    let id = class
+        .serial
+        .clone()
+        .or_else(|| done.snmp.as_ref().and_then(|s| s.sys_name.clone()))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| ip.to_string());
+    Device {
+        id,
+        ip: ip.to_string(),
+        found_by,
+        icmp,
+        snmp: done.snmp,
+        tcp_port,
+        role: Some(class.role),
+        vendor: class.vendor,
+        model: class.model,
+        os: class.os,
+        os_version: class.os_version,
+        serial: class.serial,
+        classified_by: class.classified_by,
+        facts: done.facts,
+        errors: done.errors,
+        interfaces: done.interfaces,
+        neighbors: done.neighbors,
+        health,
+        snmp_stats: done.stats,
+    }
 }
 
 /// A channel's receiving end as a stream.
@@ -296,6 +368,7 @@ fn receiver_stream<T>(rx: mpsc::UnboundedReceiver<T>) -> impl futures::Stream<It
 }
 
 /// What the SNMP phase does for one host.
+#[derive(Debug, Clone, PartialEq)]
 enum SnmpJob {
     /// The sweep read the system group with the credential of this rank.
     Known(usize, Snmp),
@@ -501,4 +574,51 @@ async fn snmp_phase(
     .await;
     events.emit(Event::Finished { phase: Phase::Snmp });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn ip(n: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, n])
+    }
+
+    fn answer(rank: usize, complete: bool) -> SweepAnswer {
+        SweepAnswer {
+            rank,
+            complete,
+            system: Snmp {
+                version: "v2c".into(),
+                ..Snmp::default()
+            },
+        }
+    }
+
+    #[test]
+    fn the_job_plan_follows_what_the_sweep_heard() {
+        let found: BTreeSet<IpAddr> = (1..=5).map(ip).collect();
+        let mut sw = sweep::SweepResult::default();
+        sw.dispatched.insert(ip(1)); // already on its way
+        sw.snmp.insert(ip(1), answer(0, true));
+        sw.snmp.insert(ip(2), answer(3, true));
+        sw.snmp.insert(ip(3), answer(1, false)); // a v1 agent missing an object
+                                                 // 4 and 5 said nothing; 4 is in a block the sweep sent GETs to
+        let swept = |a: &IpAddr| *a == ip(4);
+        let plan: BTreeMap<IpAddr, SnmpJob> =
+            plan_jobs(&found, &sw, swept, false).into_iter().collect();
+        assert_eq!(plan.len(), 3, "{plan:?}");
+        assert!(matches!(plan[&ip(2)], SnmpJob::Known(3, _)));
+        assert_eq!(plan[&ip(3)], SnmpJob::Identify(Some(1), false));
+        assert!(
+            !plan.contains_key(&ip(4)),
+            "every community was tried there, and no v3 user is set"
+        );
+        assert_eq!(plan[&ip(5)], SnmpJob::Identify(None, false));
+        // with an SNMPv3 user, the swept silent host gets the users only
+        let plan: BTreeMap<IpAddr, SnmpJob> =
+            plan_jobs(&found, &sw, swept, true).into_iter().collect();
+        assert_eq!(plan[&ip(4)], SnmpJob::Identify(None, true));
+    }
 }

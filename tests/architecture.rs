@@ -10,18 +10,14 @@ use regex::Regex;
 
 /// Functions still over the limit, with the length they may not exceed.
 /// Split one, and take it off the list.
-const LONG_FUNCTIONS: [(&str, &str, usize); 10] = [
-    ("scan.rs", "run", 212),
-    ("collect/health.rs", "assess", 158),
-    ("profile.rs", "rule", 156),
+const LONG_FUNCTIONS: [(&str, &str, usize); 4] = [
     ("probe/sweep.rs", "sweep", 138),
-    ("classify.rs", "account", 136),
     ("diff/mod.rs", "compare", 133),
-    ("collect/mod.rs", "gather", 133),
-    ("profile.rs", "example", 129),
     ("commands/scan.rs", "run", 108),
     ("collect/walk.rs", "walk_rows", 108),
 ];
+/// The scan pipeline's entry: an orchestrator, short.
+const SCAN_ENTRY_MAX: usize = 60;
 const MAX_LINES: usize = 100;
 
 struct Source {
@@ -58,7 +54,7 @@ fn sources() -> Vec<Source> {
                     parts.pop();
                 }
                 let text = std::fs::read_to_string(&p).expect("read source");
-                let code = match text.find("\n#[cfg(test)]") {
+                let code = match text.find("\n#[cfg(test)]\nmod ") {
                     Some(i) => text[..i].to_string(),
                     None => text,
                 };
@@ -171,11 +167,11 @@ fn no_import_circles_between_files_or_top_level_modules() {
     );
 }
 
-#[test]
-fn long_functions_only_shrink() {
+/// Every function outside test code: (file, name, lines).
+fn function_lengths() -> Vec<(String, String, usize)> {
     let start = Regex::new(r"^\s*(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?(?:const\s+)?fn\s+(\w+)")
         .expect("regex");
-    let mut over = Vec::new();
+    let mut out = Vec::new();
     for s in sources() {
         if s.rel == "edge_tests.rs" || s.rel == "probe/fake.rs" {
             continue; // test code
@@ -204,13 +200,33 @@ fn long_functions_only_shrink() {
                 }
                 j += 1;
             }
-            let n = j + 1 - i;
-            if n > MAX_LINES {
-                over.push((s.rel.clone(), name.as_str().to_string(), n));
-            }
+            out.push((s.rel.clone(), name.as_str().to_string(), j + 1 - i));
             i = j + 1;
         }
     }
+    out
+}
+
+#[test]
+fn the_scan_entry_is_a_short_orchestrator() {
+    let all = function_lengths();
+    let run = all
+        .iter()
+        .find(|(f, n, _)| f == "scan.rs" && n == "run")
+        .expect("scan::run");
+    assert!(
+        run.2 < SCAN_ENTRY_MAX,
+        "scan::run has {} lines (under {SCAN_ENTRY_MAX})",
+        run.2
+    );
+}
+
+#[test]
+fn long_functions_only_shrink() {
+    let over: Vec<(String, String, usize)> = function_lengths()
+        .into_iter()
+        .filter(|(_, _, n)| *n > MAX_LINES)
+        .collect();
     for (file, name, n) in &over {
         let allowed = LONG_FUNCTIONS
             .iter()

@@ -150,161 +150,162 @@ const ORDER: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
 
 /// Judge a device: ok | warning | critical | unreachable, with reasons.
 pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
-    let mut status = 0usize;
-    let mut reasons = Vec::new();
-    let mut checks = BTreeMap::new();
-    let mut flag = |level: usize, check: &str, reason: String| {
-        status = status.max(level);
-        reasons.push(reason);
-        let worst = checks.entry(check.to_string()).or_insert(level);
+    let mut v = Verdicts::default();
+    reachability(&mut v, i);
+    if let Some(p) = i.icmp.filter(|p| p.received > 0) {
+        v.grade(
+            "loss",
+            p.loss_pct,
+            t.loss_warn,
+            t.loss_crit,
+            |x, lvl, th| format!("packet loss {x:.0}% ({lvl} ≥ {th}%)"),
+        );
+        if let Some(r) = &p.rtt_ms {
+            v.grade("rtt", r.avg, t.rtt_warn_ms, t.rtt_crit_ms, |x, lvl, th| {
+                format!("RTT {x:.1} ms ({lvl} ≥ {th} ms)")
+            });
+        }
+    }
+    if let Some(r) = i.readings {
+        for (check, what, unit, reading, warn, crit) in [
+            ("cpu", "CPU", "%", &r.cpu, t.cpu_warn, t.cpu_crit),
+            ("mem", "memory", "%", &r.mem, t.mem_warn, t.mem_crit),
+            (
+                "temp",
+                "temperature",
+                "°C",
+                &r.temp,
+                t.temp_warn,
+                t.temp_crit,
+            ),
+        ] {
+            if let Some((x, by)) = reading {
+                v.grade(check, *x, warn, crit, |x, lvl, th| {
+                    format!("{what} {x}{unit} ({lvl} ≥ {th}{unit}; {by})")
+                });
+            }
+        }
+    }
+    if let Some(up) = i.uptime_ticks {
+        let secs = u64::from(up) / 100;
+        if secs < t.reboot_warn.as_secs() {
+            let ago = humantime::format_duration(std::time::Duration::from_secs(secs));
+            v.flag(1, "reboot", format!("rebooted {ago} ago"));
+        }
+    }
+    if let Some(ifs) = i.interfaces {
+        interfaces(&mut v, ifs, t);
+    }
+    let r = i.readings;
+    Health {
+        status: ORDER[v.status].to_string(),
+        reasons: v.reasons,
+        checks: v
+            .checks
+            .into_iter()
+            .map(|(k, l)| (k, ORDER[l].to_string()))
+            .collect(),
+        cpu_pct: r.and_then(|r| r.cpu.as_ref().map(|x| x.0)),
+        mem_pct: r.and_then(|r| r.mem.as_ref().map(|x| x.0)),
+        temp_c: r.and_then(|r| r.temp.as_ref().map(|x| x.0)),
+    }
+}
+
+/// The findings so far: worst level, reasons in order, worst level a check.
+#[derive(Default)]
+struct Verdicts {
+    status: usize,
+    reasons: Vec<String>,
+    checks: BTreeMap<String, usize>,
+}
+
+impl Verdicts {
+    fn flag(&mut self, level: usize, check: &str, reason: String) {
+        self.status = self.status.max(level);
+        self.reasons.push(reason);
+        let worst = self.checks.entry(check.to_string()).or_insert(level);
         *worst = (*worst).max(level);
-    };
+    }
+
+    /// A value against its warning and critical thresholds; the reason
+    /// names the value, the level and the threshold crossed.
+    fn grade(
+        &mut self,
+        check: &str,
+        value: f64,
+        warn: f64,
+        crit: f64,
+        reason: impl Fn(f64, &str, f64) -> String,
+    ) {
+        if value >= crit {
+            self.flag(2, check, reason(value, "critical", crit));
+        } else if value >= warn {
+            self.flag(1, check, reason(value, "warning", warn));
+        }
+    }
+}
+
+/// Found by the sweep, then silent to every echo and to SNMP.
+fn reachability(v: &mut Verdicts, i: &Inputs) {
     let pinged = i.icmp.is_some_and(|p| p.received > 0);
     if !pinged && !i.snmp_answered && i.icmp.is_some() {
-        flag(
+        v.flag(
             3,
             "unreachable",
             "no answer to the echoes after the sweep found it".into(),
         );
     }
-    if let Some(p) = i.icmp.filter(|p| p.received > 0) {
-        if p.loss_pct >= t.loss_crit {
-            flag(
-                2,
-                "loss",
-                format!(
-                    "packet loss {:.0}% (critical ≥ {}%)",
-                    p.loss_pct, t.loss_crit
-                ),
-            );
-        } else if p.loss_pct >= t.loss_warn {
-            flag(
-                1,
-                "loss",
-                format!(
-                    "packet loss {:.0}% (warning ≥ {}%)",
-                    p.loss_pct, t.loss_warn
-                ),
-            );
-        }
-        if let Some(r) = &p.rtt_ms {
-            if r.avg >= t.rtt_crit_ms {
-                flag(
-                    2,
-                    "rtt",
-                    format!("RTT {:.1} ms (critical ≥ {} ms)", r.avg, t.rtt_crit_ms),
-                );
-            } else if r.avg >= t.rtt_warn_ms {
-                flag(
-                    1,
-                    "rtt",
-                    format!("RTT {:.1} ms (warning ≥ {} ms)", r.avg, t.rtt_warn_ms),
-                );
-            }
-        }
-    }
-    let mut gauge = |what: &str, unit: &str, v: Option<&(f64, String)>, warn: f64, crit: f64| {
-        let check = match what {
-            "CPU" => "cpu",
-            "memory" => "mem",
-            _ => "temp",
-        };
-        if let Some((v, by)) = v {
-            if *v >= crit {
-                flag(
-                    2,
-                    check,
-                    format!("{what} {v}{unit} (critical ≥ {crit}{unit}; {by})"),
-                );
-            } else if *v >= warn {
-                flag(
-                    1,
-                    check,
-                    format!("{what} {v}{unit} (warning ≥ {warn}{unit}; {by})"),
-                );
-            }
-        }
+}
+
+/// At most this many interface names in a reason.
+const NAMES_SHOWN: usize = 5;
+
+/// Admin-up but oper-down ports, and error counters.
+fn interfaces(v: &mut Verdicts, ifs: &[Interface], t: &Thresholds) {
+    let name = |x: &Interface| x.name.clone().unwrap_or_else(|| x.index.to_string());
+    let listed = |names: &[String]| {
+        let shown: Vec<&str> = names.iter().take(NAMES_SHOWN).map(String::as_str).collect();
+        shown.join(", ")
     };
-    if let Some(r) = i.readings {
-        gauge("CPU", "%", r.cpu.as_ref(), t.cpu_warn, t.cpu_crit);
-        gauge("memory", "%", r.mem.as_ref(), t.mem_warn, t.mem_crit);
-        gauge(
-            "temperature",
-            "°C",
-            r.temp.as_ref(),
-            t.temp_warn,
-            t.temp_crit,
-        );
-    }
-    if let Some(up) = i.uptime_ticks {
-        let secs = u64::from(up) / 100;
-        if secs < t.reboot_warn.as_secs() {
-            flag(
-                1,
-                "reboot",
-                format!(
-                    "rebooted {} ago",
-                    humantime::format_duration(std::time::Duration::from_secs(secs))
-                ),
-            );
-        }
-    }
-    if let Some(ifs) = i.interfaces {
-        let name = |x: &Interface| x.name.clone().unwrap_or_else(|| x.index.to_string());
-        if t.oper_down_warn {
-            let down: Vec<String> = ifs
-                .iter()
-                .filter(|x| x.admin_up == Some(true) && x.oper_up == Some(false))
-                .map(name)
-                .collect();
-            if !down.is_empty() {
-                let shown: Vec<&str> = down.iter().take(5).map(String::as_str).collect();
-                let more = if down.len() > 5 {
-                    format!(" and {} more", down.len() - 5)
-                } else {
-                    String::new()
-                };
-                flag(
-                    1,
-                    "oper_down",
-                    format!(
-                        "{} interface(s) admin-up but oper-down: {}{more}",
-                        down.len(),
-                        shown.join(", ")
-                    ),
-                );
-            }
-        }
-        let errs: Vec<String> = ifs
+    if t.oper_down_warn {
+        let down: Vec<String> = ifs
             .iter()
-            .filter(|x| x.in_errors.unwrap_or(0) + x.out_errors.unwrap_or(0) >= t.if_errors_warn)
+            .filter(|x| x.admin_up == Some(true) && x.oper_up == Some(false))
             .map(name)
             .collect();
-        if !errs.is_empty() {
-            let shown: Vec<&str> = errs.iter().take(5).map(String::as_str).collect();
-            flag(
+        if !down.is_empty() {
+            let more = if down.len() > NAMES_SHOWN {
+                format!(" and {} more", down.len() - NAMES_SHOWN)
+            } else {
+                String::new()
+            };
+            v.flag(
                 1,
-                "if_errors",
+                "oper_down",
                 format!(
-                    "{} interface(s) with ≥ {} errors since boot: {}",
-                    errs.len(),
-                    t.if_errors_warn,
-                    shown.join(", ")
+                    "{} interface(s) admin-up but oper-down: {}{more}",
+                    down.len(),
+                    listed(&down)
                 ),
             );
         }
     }
-    let r = i.readings;
-    Health {
-        status: ORDER[status].to_string(),
-        reasons,
-        checks: checks
-            .into_iter()
-            .map(|(k, v)| (k, ORDER[v].to_string()))
-            .collect(),
-        cpu_pct: r.and_then(|r| r.cpu.as_ref().map(|v| v.0)),
-        mem_pct: r.and_then(|r| r.mem.as_ref().map(|v| v.0)),
-        temp_c: r.and_then(|r| r.temp.as_ref().map(|v| v.0)),
+    let errs: Vec<String> = ifs
+        .iter()
+        .filter(|x| x.in_errors.unwrap_or(0) + x.out_errors.unwrap_or(0) >= t.if_errors_warn)
+        .map(name)
+        .collect();
+    if !errs.is_empty() {
+        v.flag(
+            1,
+            "if_errors",
+            format!(
+                "{} interface(s) with ≥ {} errors since boot: {}",
+                errs.len(),
+                t.if_errors_warn,
+                listed(&errs)
+            ),
+        );
     }
 }
 

@@ -3,7 +3,7 @@
 //! scalars, one GETNEXT per batch of subtrees, a short GETBULK of the
 //! entity classes and one GET of the chassis row).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::model::{Chassis, Facts};
 use crate::profile::{Condition, Output, Profiles, Source};
@@ -148,90 +148,23 @@ pub async fn gather(
     needs: &Needs,
     sys_object_id: Option<&str>,
 ) -> Result<Facts, AgentError> {
-    let mut facts = Facts::default();
-
-    // 1. scalars
-    let mut scalars: Vec<Vec<u64>> = [
-        IF_NUMBER,
-        BRIDGE_PORTS,
-        IP_FORWARDING,
-        LLDP_CAPS_SUPPORTED,
-        LLDP_CAPS_ENABLED,
-    ]
-    .iter()
-    .map(|o| o.to_vec())
-    .collect();
-    scalars.extend(needs.scalars.iter().cloned());
-    let got = agent.get(&scalars).await?;
-    facts.bridge_ports = value_of(&got, BRIDGE_PORTS).and_then(Val::as_i64);
-    facts.if_number = value_of(&got, IF_NUMBER).and_then(Val::as_i64);
-    facts.ip_forwarding = value_of(&got, IP_FORWARDING)
-        .and_then(Val::as_i64)
-        .and_then(|n| match n {
-            1 => Some(true),
-            2 => Some(false),
-            _ => None,
-        });
-    let caps = |oid| match value_of(&got, oid) {
-        Some(Val::Bytes(b)) => Some(lldp_caps(b)),
-        _ => None,
-    };
-    facts.lldp_caps_supported = caps(LLDP_CAPS_SUPPORTED);
-    facts.lldp_caps_enabled = caps(LLDP_CAPS_ENABLED);
-    let mut values = BTreeMap::new();
-    for oid in &needs.scalars {
-        if let Some(t) = value_of(&got, oid).and_then(Val::as_text) {
-            values.insert(oid_string(oid), t);
-        }
-    }
-    facts.values = values;
-
-    // 2. the enterprise subtrees implemented, when sysObjectID names no
-    // maker (absent, malformed, or agent software's): hop from one to past
-    // the next
+    let mut facts = scalars(agent, needs).await?;
     let maker = sys_object_id
         .and_then(parse_oid)
         .as_deref()
         .and_then(enterprise_of)
         .filter(|pen| *pen != 0 && !needs.agent_enterprises.contains(pen));
-    let mut cursor = ENTERPRISES.to_vec();
-    while maker.is_none() && facts.enterprises.len() < MAX_ENTERPRISES {
-        let got = agent.next_each(std::slice::from_ref(&cursor)).await?;
-        let Some((oid, val)) = got.first() else { break };
-        let pen = match oid.get(ENTERPRISES.len()) {
-            Some(p) if !val.is_exception() && oid.starts_with(ENTERPRISES) => *p,
-            _ => break,
-        };
-        facts.enterprises.push(pen);
-        cursor = ENTERPRISES.to_vec();
-        cursor.push(pen.saturating_add(1));
+    if maker.is_none() {
+        facts.enterprises = enterprise_hops(agent).await?;
     }
-
-    // 3. presence of subtrees: the object after each root still lies below
-    // it. Enterprise subtrees are asked only of their maker (and related
+    // enterprise subtrees are asked only of their maker (and related
     // makers), or of the enterprises a maker-less agent was found to
     // implement: never another maker's (see Needs::asks)
     let makers: Vec<u64> = match maker {
         Some(m) => vec![m],
         None => facts.enterprises.clone(),
     };
-    let mut roots: Vec<Vec<u64>> = MIBS.iter().map(|(_, o)| o.to_vec()).collect();
-    roots.extend(
-        needs
-            .subtrees
-            .iter()
-            .filter(|r| needs.asks(&makers, r))
-            .cloned(),
-    );
-    let mut present = BTreeSet::new();
-    for batch in roots.chunks(NEXT_BATCH) {
-        let got = agent.next_each(batch).await?;
-        for (root, (oid, val)) in batch.iter().zip(&got) {
-            if !val.is_exception() && oid.starts_with(root) {
-                present.insert(root.clone());
-            }
-        }
-    }
+    let present = presence(agent, needs, &makers).await?;
     facts.mibs = MIBS
         .iter()
         .filter(|(_, o)| present.contains(*o))
@@ -243,38 +176,129 @@ pub async fn gather(
         .filter(|o| present.contains(*o))
         .map(|o| oid_string(o))
         .collect();
-
-    // 4. the chassis entity
     if present.contains(ENT_CLASS) {
-        let classes = agent.column(ENT_CLASS, ENTITY_ROWS).await?;
-        let pick = classes
-            .iter()
-            .find(|(_, v)| v.as_i64() == Some(CLASS_CHASSIS))
-            .or_else(|| classes.first())
-            .and_then(|(oid, _)| oid.get(ENT_CLASS.len()).copied());
-        if let Some(index) = pick {
-            let column = |c: u64| {
-                let mut o = ENT_PHYSICAL_ENTRY.to_vec();
-                o.extend([c, index]);
-                o
-            };
-            let cols: Vec<Vec<u64>> = [2, 7, 8, 9, 10, 11, 12, 13].map(column).to_vec();
-            let got = agent.get(&cols).await?;
-            let field = |c: u64| text(value_of(&got, &column(c)));
-            facts.chassis = Some(Chassis {
-                index,
-                descr: field(2),
-                name: field(7),
-                hardware_rev: field(8),
-                firmware_rev: field(9),
-                software_rev: field(10),
-                serial: field(11),
-                mfg: field(12),
-                model: field(13),
-            });
-        }
+        facts.chassis = chassis(agent).await?;
     }
     Ok(facts)
+}
+
+/// One GET of the fixed scalars and the rule-named ones.
+async fn scalars(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> {
+    let mut asked: Vec<Vec<u64>> = [
+        IF_NUMBER,
+        BRIDGE_PORTS,
+        IP_FORWARDING,
+        LLDP_CAPS_SUPPORTED,
+        LLDP_CAPS_ENABLED,
+    ]
+    .iter()
+    .map(|o| o.to_vec())
+    .collect();
+    asked.extend(needs.scalars.iter().cloned());
+    let got = agent.get(&asked).await?;
+    let caps = |oid| match value_of(&got, oid) {
+        Some(Val::Bytes(b)) => Some(lldp_caps(b)),
+        _ => None,
+    };
+    Ok(Facts {
+        bridge_ports: value_of(&got, BRIDGE_PORTS).and_then(Val::as_i64),
+        if_number: value_of(&got, IF_NUMBER).and_then(Val::as_i64),
+        ip_forwarding: value_of(&got, IP_FORWARDING)
+            .and_then(Val::as_i64)
+            .and_then(|n| match n {
+                1 => Some(true),
+                2 => Some(false),
+                _ => None,
+            }),
+        lldp_caps_supported: caps(LLDP_CAPS_SUPPORTED),
+        lldp_caps_enabled: caps(LLDP_CAPS_ENABLED),
+        values: needs
+            .scalars
+            .iter()
+            .filter_map(|oid| Some((oid_string(oid), value_of(&got, oid)?.as_text()?)))
+            .collect(),
+        ..Facts::default()
+    })
+}
+
+/// The enterprise subtrees an agent implements (when its sysObjectID
+/// names no maker): hop from one to past the next, a few at most.
+async fn enterprise_hops(agent: &mut Agent) -> Result<Vec<u64>, AgentError> {
+    let mut found = Vec::new();
+    let mut cursor = ENTERPRISES.to_vec();
+    while found.len() < MAX_ENTERPRISES {
+        let got = agent.next_each(std::slice::from_ref(&cursor)).await?;
+        let Some((oid, val)) = got.first() else { break };
+        let pen = match oid.get(ENTERPRISES.len()) {
+            Some(p) if !val.is_exception() && oid.starts_with(ENTERPRISES) => *p,
+            _ => break,
+        };
+        found.push(pen);
+        cursor = ENTERPRISES.to_vec();
+        cursor.push(pen.saturating_add(1));
+    }
+    Ok(found)
+}
+
+/// Which roots (standard MIBs, and the subtrees `needs` names that these
+/// makers own) the agent implements: the object after each root still
+/// lies below it. One GETNEXT batch (a GETBULK of non-repeaters in v2c).
+async fn presence(
+    agent: &mut Agent,
+    needs: &Needs,
+    makers: &[u64],
+) -> Result<BTreeSet<Vec<u64>>, AgentError> {
+    let mut roots: Vec<Vec<u64>> = MIBS.iter().map(|(_, o)| o.to_vec()).collect();
+    roots.extend(
+        needs
+            .subtrees
+            .iter()
+            .filter(|r| needs.asks(makers, r))
+            .cloned(),
+    );
+    let mut present = BTreeSet::new();
+    for batch in roots.chunks(NEXT_BATCH) {
+        let got = agent.next_each(batch).await?;
+        for (root, (oid, val)) in batch.iter().zip(&got) {
+            if !val.is_exception() && oid.starts_with(root) {
+                present.insert(root.clone());
+            }
+        }
+    }
+    Ok(present)
+}
+
+/// The chassis row of ENTITY-MIB: the first entity of class chassis, else
+/// the first entity.
+async fn chassis(agent: &mut Agent) -> Result<Option<Chassis>, AgentError> {
+    let classes = agent.column(ENT_CLASS, ENTITY_ROWS).await?;
+    let pick = classes
+        .iter()
+        .find(|(_, v)| v.as_i64() == Some(CLASS_CHASSIS))
+        .or_else(|| classes.first())
+        .and_then(|(oid, _)| oid.get(ENT_CLASS.len()).copied());
+    let Some(index) = pick else {
+        return Ok(None);
+    };
+    let column = |c: u64| {
+        let mut o = ENT_PHYSICAL_ENTRY.to_vec();
+        o.extend([c, index]);
+        o
+    };
+    let cols: Vec<Vec<u64>> = [2, 7, 8, 9, 10, 11, 12, 13].map(column).to_vec();
+    let got = agent.get(&cols).await?;
+    let field = |c: u64| text(value_of(&got, &column(c)));
+    Ok(Some(Chassis {
+        index,
+        descr: field(2),
+        name: field(7),
+        hardware_rev: field(8),
+        firmware_rev: field(9),
+        software_rev: field(10),
+        serial: field(11),
+        mfg: field(12),
+        model: field(13),
+    }))
 }
 
 #[cfg(test)]
