@@ -25,7 +25,7 @@ fn main() {
         .iter()
         .map(|d| {
             (
-                d.ip.clone(),
+                d.ip.to_string(),
                 Evidence {
                     snmp: d.snmp.as_ref(),
                     facts: d.facts.as_ref(),

@@ -2,7 +2,6 @@
 //! without what only describes the run's cost (`snmp_stats`), so that
 //! saving one after each scan gives diffs in git that are about the network.
 
-use std::net::IpAddr;
 use std::path::Path;
 
 use crate::error::Error;
@@ -62,10 +61,7 @@ pub fn normalise(scan: &ScanFile) -> ScanFile {
     for d in &mut b.devices {
         d.snmp_stats = None;
     }
-    b.devices.sort_by(|x, y| {
-        let ip = |s: &str| s.parse::<IpAddr>().ok();
-        ip(&x.ip).cmp(&ip(&y.ip)).then(x.ip.cmp(&y.ip))
-    });
+    b.devices.sort_by_key(|d| d.ip);
     b
 }
 

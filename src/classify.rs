@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Facts, Interface, Snmp};
+use crate::model::{Facts, Interface, Role, Snmp};
 use crate::oid::{oid_string, parse_oid};
 use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, IF_TYPES, SERVICES};
 
@@ -29,7 +29,7 @@ pub struct Evidence<'a> {
 /// The outcome for one device.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Classification {
-    pub role: String,
+    pub role: Role,
     pub vendor: Option<String>,
     pub os: Option<String>,
     pub model: Option<String>,
@@ -359,15 +359,12 @@ pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
     for (field, (value, by)) in decided {
         out.classified_by.insert(field.name().to_string(), by);
         match field {
-            Field::Role => out.role = value,
+            Field::Role => out.role = Role::parse(&value).unwrap_or_default(),
             Field::Vendor => out.vendor = Some(value),
             Field::Os => out.os = Some(value),
             Field::Model => out.model = Some(value),
             Field::OsVersion => out.os_version = Some(value),
         }
-    }
-    if out.role.is_empty() {
-        out.role = "unknown".into();
     }
     out.serial = ev
         .facts
@@ -417,7 +414,7 @@ mod tests {
 
     fn snmp(oid: &str, descr: &str) -> Snmp {
         Snmp {
-            version: "v2c".into(),
+            version: crate::vocab::SnmpVersion::V2c,
             sys_object_id: Some(oid.into()),
             sys_descr: Some(descr.into()),
             ..Snmp::default()
@@ -480,7 +477,7 @@ os = "IOS"
             ..Facts::default()
         };
         let c = run(&p, Some(&s), Some(&facts));
-        assert_eq!(c.role, "switch");
+        assert_eq!(c.role, Role::Switch);
         assert_eq!(c.vendor.as_deref(), Some("Cisco"));
         assert_eq!(c.model.as_deref(), Some("WS-C3750G-12S-S"));
         assert_eq!(c.os_version.as_deref(), Some("12.2(50)SE5"));
@@ -490,7 +487,7 @@ os = "IOS"
         // without the entity evidence the lower rule decides
         let c = run(&p, Some(&s), None);
         assert_eq!(
-            (c.role.as_str(), c.classified_by["role"].as_str()),
+            (c.role.name(), c.classified_by["role"].as_str()),
             ("router", "cisco-ios")
         );
     }
@@ -505,7 +502,7 @@ os = "IOS"
             ..Facts::default()
         };
         let c = run(&p, Some(&s), Some(&facts));
-        assert_eq!(c.role, "switch");
+        assert_eq!(c.role, Role::Switch);
         assert_eq!(c.vendor.as_deref(), Some("Cisco"));
     }
 
@@ -514,7 +511,7 @@ os = "IOS"
         let p = profiles(RULES);
         let s = snmp("1.3.6.1.4.1.8072.3.2.10", "Linux box 5.10");
         let c = run(&p, Some(&s), None);
-        assert_eq!(c.role, "unknown");
+        assert_eq!(c.role, Role::Unknown);
         assert_eq!(c.vendor, None);
         // no sysObjectID: the enterprise subtrees implemented name the vendor
         let s = Snmp::default();
@@ -525,7 +522,7 @@ os = "IOS"
         let c = run(&p, Some(&s), Some(&facts));
         assert_eq!(c.vendor.as_deref(), Some("Hikvision"));
         let c = classify(&Evidence::default(), &p);
-        assert_eq!((c.role.as_str(), c.vendor.as_deref()), ("unknown", None));
+        assert_eq!((c.role, c.vendor.as_deref()), (Role::Unknown, None));
     }
 
     #[test]

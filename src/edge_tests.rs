@@ -297,7 +297,7 @@ async fn identify_reads_the_system_group_with_the_first_credential_that_works() 
         .await
         .expect("identified");
     assert_eq!(rank, 1);
-    assert_eq!(sys.version, "v2c");
+    assert_eq!(sys.version, crate::vocab::SnmpVersion::V2c);
     assert_eq!(sys.sys_name.as_deref(), Some("edge-sw-1"));
     assert_eq!(sys.sys_object_id.as_deref(), Some("1.3.6.1.4.1.9.1.516"));
     assert_eq!(sys.sys_services, Some(2));
@@ -313,7 +313,7 @@ async fn identify_falls_back_to_v1_for_a_v1_only_agent() {
     let (_, sys, agent) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
         .await
         .expect("identified over v1");
-    assert_eq!(sys.version, "v1");
+    assert_eq!(sys.version, crate::vocab::SnmpVersion::V1);
     assert_eq!(agent.version(), Version::V1);
 }
 
@@ -703,7 +703,7 @@ fn sweep_answers_name_the_credential_that_answered() {
         "credentials: public v2c, s3cret v2c, public v1, s3cret v1"
     );
     assert!(a.complete);
-    assert_eq!(a.system.version, "v2c");
+    assert_eq!(a.system.version, crate::vocab::SnmpVersion::V2c);
     let a = snmp::decode_sweep_reply(&sweep_reply(Version::V1, "public", 42, true), 42, &comms)
         .expect("a v1 answer");
     assert_eq!(a.rank, 2);

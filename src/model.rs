@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::vocab::{HealthCheck, HealthLevel, Protocol, Role, SnmpVersion};
+
 /// Schema identifier written into every scan file.
 pub const SCAN_SCHEMA: &str = "netcensus/scan/v1";
 
@@ -58,14 +60,14 @@ pub struct Stats {
 pub struct Device {
     /// Stable identity: serial, else chassis MAC, else sysName, else IP.
     pub id: String,
-    pub ip: String,
+    pub ip: std::net::IpAddr,
     /// How the host was found: any of `icmp`, `snmp`, `tcp`.
-    pub found_by: Vec<String>,
+    pub found_by: Vec<Protocol>,
     pub icmp: Option<Icmp>,
     pub snmp: Option<Snmp>,
     /// TCP port that answered the connect probe (open or closed), if probed.
     pub tcp_port: Option<u16>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub vendor: Option<String>,
     pub model: Option<String>,
     pub os: Option<String>,
@@ -109,7 +111,7 @@ pub struct Rtt {
 /// The SNMP system group; `null` fields are objects the agent does not have.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snmp {
-    pub version: String,
+    pub version: SnmpVersion,
     pub sys_name: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,
@@ -224,13 +226,13 @@ pub struct WalkStats {
 /// Health summary (filled by the inventory issue).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Health {
-    pub status: String,
+    pub status: HealthLevel,
     pub reasons: Vec<String>,
     /// The failing checks (`unreachable`, `loss`, `rtt`, `cpu`, `mem`,
     /// `temp`, `reboot`, `oper_down`, `if_errors`) and the level of each:
     /// what a diff compares, so a measured value can be left out.
     #[serde(default)]
-    pub checks: BTreeMap<String, String>,
+    pub checks: BTreeMap<HealthCheck, HealthLevel>,
     pub cpu_pct: Option<f64>,
     pub mem_pct: Option<f64>,
     pub temp_c: Option<f64>,

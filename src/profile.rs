@@ -14,6 +14,7 @@ use toml::Spanned;
 use crate::model::{Chassis, Facts, Interface, Snmp};
 use crate::oid::parse_oid;
 use crate::source::line_of;
+use crate::vocab::Role;
 
 mod rule_files {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
@@ -22,21 +23,6 @@ mod rule_files {
 pub use rule_files::RULE_FILES as BUILTIN_RULE_FILES;
 /// The built-in vendor table, compiled in.
 pub const BUILTIN_VENDORS: &str = include_str!("../profiles/vendors.toml");
-
-/// Roles a rule may assign (see DESIGN.md).
-pub const ROLES: [&str; 11] = [
-    "router",
-    "switch",
-    "firewall",
-    "access_point",
-    "server",
-    "printer",
-    "power",
-    "storage",
-    "camera",
-    "appliance",
-    "unknown",
-];
 
 /// sysServices layer names and their bits (RFC 3418).
 pub const SERVICES: [(&str, i64); 5] = [
@@ -459,12 +445,12 @@ fn output(
     let span = raw.span();
     Ok(match raw.get_ref() {
         RawOutput::Literal(s) => {
-            if field == Field::Role && !ROLES.contains(&s.as_str()) {
+            if field == Field::Role && Role::parse(s).is_none() {
                 return Err(ctx.err(
                     span,
                     format!(
                         "rule '{id}': role: unknown role '{s}' (one of: {})",
-                        ROLES.join(", ")
+                        Role::names()
                     ),
                 ));
             }
@@ -734,10 +720,10 @@ fn example_expect(e: &RawExample, set: &[(Field, Output)]) -> Result<Vec<(Field,
         (Field::OsVersion, &e.os_version),
     ] {
         if let Some(v) = v {
-            if field == Field::Role && !ROLES.contains(&v.as_str()) {
+            if field == Field::Role && Role::parse(v).is_none() {
                 return Err(format!(
                     "role: unknown role '{v}' (one of: {})",
-                    ROLES.join(", ")
+                    Role::names()
                 ));
             }
             expect.push((field, v.clone()));
@@ -815,7 +801,7 @@ fn example(
     Ok(Example {
         origin: format!("{}:{}", ctx.file, line_of(ctx.text, span.start)),
         snmp: Snmp {
-            version: "v2c".into(),
+            version: crate::vocab::SnmpVersion::V2c,
             sys_name: e.sys_name.clone(),
             sys_descr: e.sys_descr.clone(),
             sys_object_id: e.sys_object_id.clone(),

@@ -16,7 +16,8 @@ use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
 use crate::model::{
-    Device, Facts, Interface, Neighbor, ScanFile, Snmp, SnmpStats, Stats, Tool, SCAN_SCHEMA,
+    Device, Facts, Interface, Neighbor, Protocol, ScanFile, Snmp, SnmpStats, Stats, Tool,
+    SCAN_SCHEMA,
 };
 use crate::probe::agent::{Agent, Credential, Usm};
 use crate::probe::icmp::{self, EchoOptions};
@@ -143,15 +144,14 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
 }
 
 /// How a host was found: any of `icmp`, `snmp`, `tcp`.
-fn found_by(ip: IpAddr, f: &Front, done: &SnmpDone) -> Vec<String> {
+fn found_by(ip: IpAddr, f: &Front, done: &SnmpDone) -> Vec<Protocol> {
     [
-        (f.sweep.icmp_alive.contains(&ip), "icmp"),
-        (done.snmp.is_some(), "snmp"),
-        (f.tcp_found.contains_key(&ip), "tcp"),
+        (f.sweep.icmp_alive.contains(&ip), Protocol::Icmp),
+        (done.snmp.is_some(), Protocol::Snmp),
+        (f.tcp_found.contains_key(&ip), Protocol::Tcp),
     ]
-    .iter()
-    .filter(|(yes, _)| *yes)
-    .map(|(_, by)| (*by).to_string())
+    .into_iter()
+    .filter_map(|(yes, by)| yes.then_some(by))
     .collect()
 }
 
@@ -305,7 +305,7 @@ fn plan_jobs(
 /// One device record from what every phase learnt of one address.
 fn assemble(
     ip: IpAddr,
-    found_by: Vec<String>,
+    found_by: Vec<Protocol>,
     icmp: Option<crate::model::Icmp>,
     tcp_port: Option<u16>,
     done: SnmpDone,
@@ -339,7 +339,7 @@ fn assemble(
         .unwrap_or_else(|| ip.to_string());
     Device {
         id,
-        ip: ip.to_string(),
+        ip,
         found_by,
         icmp,
         snmp: done.snmp,
@@ -590,7 +590,7 @@ mod tests {
             rank,
             complete,
             system: Snmp {
-                version: "v2c".into(),
+                version: crate::vocab::SnmpVersion::V2c,
                 ..Snmp::default()
             },
         }

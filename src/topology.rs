@@ -27,8 +27,8 @@ use toml::Spanned;
 
 use crate::error::Error;
 use crate::model::{Device, ScanFile};
-use crate::profile::ROLES;
 use crate::source::line_of;
+use crate::vocab::Role;
 
 /// Schema identifier of the check result file.
 pub const CHECK_SCHEMA: &str = "netcensus/check/v1";
@@ -227,13 +227,13 @@ fn build<S: Located>(file: &str, text: &str, raw: RawTopology<S>) -> Result<Topo
             None => None,
         };
         if let Some(r) = &d.role {
-            if !ROLES.contains(&r.value()) {
+            if Role::parse(r.value()).is_none() {
                 return Err(err(
                     r.line(text, line, "role"),
                     format!(
                         "device role: unknown role '{}' (one of: {})",
                         r.value(),
-                        ROLES.join(", ")
+                        Role::names()
                     ),
                 ));
             }
@@ -380,7 +380,7 @@ fn same(a: &str, b: &str) -> bool {
 fn locate<'a>(scan: &'a ScanFile, who: &str) -> Option<&'a Device> {
     let ip: Option<IpAddr> = who.parse().ok();
     scan.devices.iter().find(|d| match ip {
-        Some(ip) => d.ip.parse::<IpAddr>().ok() == Some(ip),
+        Some(ip) => d.ip == ip,
         None => sys_name(d).is_some_and(|n| same(n, who)),
     })
 }
@@ -406,7 +406,7 @@ fn describe(e: &ExpectedDevice) -> String {
 
 fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>) {
     let found = scan.devices.iter().position(|d| match (&e.ip, &e.name) {
-        (Some(ip), _) => d.ip.parse::<IpAddr>().ok() == Some(*ip),
+        (Some(ip), _) => d.ip == *ip,
         (None, Some(n)) => sys_name(d).is_some_and(|s| same(s, n)),
         (None, None) => false,
     });
@@ -444,7 +444,7 @@ fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>)
         }
     };
     want("name", &e.name, sys_name(d), &|x, y| same(x, y));
-    want("role", &e.role, d.role.as_deref(), &|x, y| x == y);
+    want("role", &e.role, d.role.map(Role::name), &|x, y| x == y);
     want("vendor", &e.vendor, d.vendor.as_deref(), &|x, y| same(x, y));
     want("model", &e.model, d.model.as_deref(), &|x, y| {
         y.to_ascii_lowercase()
@@ -490,10 +490,9 @@ fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
         a.neighbors.iter().flatten().any(|n| {
             let named = n.remote_name.as_deref().is_some_and(|r| {
                 same(r, b) || b_dev.and_then(sys_name).is_some_and(|s| same(r, s))
-            }) || n
-                .remote_mgmt_addr
-                .as_deref()
-                .is_some_and(|m| Some(m) == b_dev.map(|d| d.ip.as_str()) || m == b);
+            }) || n.remote_mgmt_addr.as_deref().is_some_and(|m| {
+                b_dev.is_some_and(|d| m.parse::<IpAddr>().ok() == Some(d.ip)) || m == b
+            });
             named
                 && port_ok(a_port, &[n.local_port.as_deref()])
                 && port_ok(
@@ -558,7 +557,7 @@ pub fn check(topo: &Topology, topology_name: &str, scan: &ScanFile) -> Check {
                 pass: false,
                 detail: format!(
                     "unexpected {} answered",
-                    d.role.as_deref().unwrap_or("device")
+                    d.role.map_or("device", Role::name)
                 ),
                 origin: None,
             });
@@ -616,7 +615,7 @@ mod tests {
             e("device:\n  - ip: 10.0.0.1\n  - ip: 10.0.0.2\n    role: routr\n"),
             format!(
                 "t.yaml:4: device role: unknown role 'routr' (one of: {})",
-                ROLES.join(", ")
+                Role::names()
             )
         );
         assert!(e("device:\n  - ip: 10.0.0.300\n").starts_with("t.yaml:2: device ip:"));

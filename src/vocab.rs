@@ -1,6 +1,87 @@
-//! Names that rules, facts and scan files share: LLDP capabilities and the
-//! standard MIBs whose presence is evidence. One home, so a rule file and
-//! the collector can never spell one differently.
+//! Names that rules, facts and scan files share: device roles, LLDP
+//! capabilities, the standard MIBs whose presence is evidence. One home, so
+//! a rule file, the collector and a report can never spell one differently.
+
+use serde::{Deserialize, Serialize};
+
+/// What a device is (see DESIGN.md): the four kinds of network gear, and
+/// the kinds of other gear that must never be called network gear.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Router,
+    Switch,
+    Firewall,
+    AccessPoint,
+    Server,
+    Printer,
+    Power,
+    Storage,
+    Camera,
+    Appliance,
+    #[default]
+    Unknown,
+}
+
+impl Role {
+    /// Every role, in the order of DESIGN.md.
+    pub const ALL: [Role; 11] = [
+        Role::Router,
+        Role::Switch,
+        Role::Firewall,
+        Role::AccessPoint,
+        Role::Server,
+        Role::Printer,
+        Role::Power,
+        Role::Storage,
+        Role::Camera,
+        Role::Appliance,
+        Role::Unknown,
+    ];
+
+    /// The role's name in rules, scan files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Router => "router",
+            Role::Switch => "switch",
+            Role::Firewall => "firewall",
+            Role::AccessPoint => "access_point",
+            Role::Server => "server",
+            Role::Printer => "printer",
+            Role::Power => "power",
+            Role::Storage => "storage",
+            Role::Camera => "camera",
+            Role::Appliance => "appliance",
+            Role::Unknown => "unknown",
+        }
+    }
+
+    /// The role of a name, if it is one.
+    pub fn parse(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// Every name, for messages ("one of: ...").
+    pub fn names() -> String {
+        Role::ALL.map(Role::name).join(", ")
+    }
+
+    /// Routers, switches, firewalls and access points.
+    pub fn is_network(self) -> bool {
+        matches!(
+            self,
+            Role::Router | Role::Switch | Role::Firewall | Role::AccessPoint
+        )
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// LLDP system capability bits, most significant first (IEEE 802.1AB).
 pub const LLDP_CAP_NAMES: [&str; 8] = [
@@ -17,3 +98,155 @@ pub const LLDP_CAP_NAMES: [&str; 8] = [
 /// Standard MIBs a rule may name (`mib`, `mib_absent`): HOST-RESOURCES-MIB,
 /// Printer-MIB, UPS-MIB, ENTITY-MIB.
 pub const MIB_NAMES: [&str; 4] = ["host-resources", "printer", "ups", "entity"];
+
+/// A device's health, worst last: the order is the severity.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthLevel {
+    #[default]
+    Ok,
+    Warning,
+    Critical,
+    Unreachable,
+}
+
+impl HealthLevel {
+    /// Every level, least severe first.
+    pub const ALL: [HealthLevel; 4] = [
+        HealthLevel::Ok,
+        HealthLevel::Warning,
+        HealthLevel::Critical,
+        HealthLevel::Unreachable,
+    ];
+
+    /// The level's name in scan files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            HealthLevel::Ok => "ok",
+            HealthLevel::Warning => "warning",
+            HealthLevel::Critical => "critical",
+            HealthLevel::Unreachable => "unreachable",
+        }
+    }
+
+    /// The level of a name, if it is one.
+    pub fn parse(name: &str) -> Option<HealthLevel> {
+        HealthLevel::ALL.into_iter().find(|l| l.name() == name)
+    }
+}
+
+impl std::fmt::Display for HealthLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What health is judged on. Declared in name order: scan files list the
+/// checks of a device in that order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthCheck {
+    Cpu,
+    IfErrors,
+    Loss,
+    Mem,
+    OperDown,
+    Reboot,
+    Rtt,
+    Temp,
+    Unreachable,
+}
+
+impl HealthCheck {
+    /// Every check, in the order messages list them.
+    pub const ALL: [HealthCheck; 9] = [
+        HealthCheck::Unreachable,
+        HealthCheck::Loss,
+        HealthCheck::Rtt,
+        HealthCheck::Cpu,
+        HealthCheck::Mem,
+        HealthCheck::Temp,
+        HealthCheck::Reboot,
+        HealthCheck::OperDown,
+        HealthCheck::IfErrors,
+    ];
+
+    /// The check's name in scan files, diff rules and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            HealthCheck::Cpu => "cpu",
+            HealthCheck::IfErrors => "if_errors",
+            HealthCheck::Loss => "loss",
+            HealthCheck::Mem => "mem",
+            HealthCheck::OperDown => "oper_down",
+            HealthCheck::Reboot => "reboot",
+            HealthCheck::Rtt => "rtt",
+            HealthCheck::Temp => "temp",
+            HealthCheck::Unreachable => "unreachable",
+        }
+    }
+
+    /// The check of a name, if it is one.
+    pub fn parse(name: &str) -> Option<HealthCheck> {
+        HealthCheck::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl std::fmt::Display for HealthCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a host was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Icmp,
+    Snmp,
+    Tcp,
+}
+
+impl Protocol {
+    /// The protocol's name in scan files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Icmp => "icmp",
+            Protocol::Snmp => "snmp",
+            Protocol::Tcp => "tcp",
+        }
+    }
+}
+
+/// The SNMP version an agent answered with.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub enum SnmpVersion {
+    #[serde(rename = "v1")]
+    V1,
+    #[default]
+    #[serde(rename = "v2c")]
+    V2c,
+    #[serde(rename = "v3")]
+    V3,
+}
+
+impl SnmpVersion {
+    /// The version's name in scan files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SnmpVersion::V1 => "v1",
+            SnmpVersion::V2c => "v2c",
+            SnmpVersion::V3 => "v3",
+        }
+    }
+}
+
+impl std::fmt::Display for SnmpVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -30,7 +30,7 @@ pub enum Depth {
 
 fn field_value(c: &Classification, f: Field) -> Option<&str> {
     match f {
-        Field::Role => Some(c.role.as_str()),
+        Field::Role => Some(c.role.name()),
         Field::Vendor => c.vendor.as_deref(),
         Field::Os => c.os.as_deref(),
         Field::Model => c.model.as_deref(),
@@ -351,7 +351,10 @@ vendor = "Ubiquiti Networks"
         assert_eq!(c.classified_by["vendor"], crate::classify::BY_REGISTRY);
         let mut linux = ex.clone();
         linux.snmp.sys_descr = Some("Linux ap 4.4".into());
-        assert_eq!(classify(&evidence(&linux), &p).role, "unknown");
+        assert_eq!(
+            classify(&evidence(&linux), &p).role,
+            crate::vocab::Role::Unknown
+        );
     }
 
     /// The knowledge shipped: every built-in rule cites its source and

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::walk::{walk, Rows, WalkOptions};
-use crate::model::{Health, Icmp, Interface};
+use crate::model::{Health, HealthCheck, HealthLevel, Icmp, Interface};
 use crate::oid::oid_string;
 use crate::probe::agent::{Agent, Val};
 use crate::profile::{HealthMetric, MetricKind, Thresholds};
@@ -146,32 +146,41 @@ pub struct Inputs<'a> {
     pub readings: Option<&'a Readings>,
 }
 
-const ORDER: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
-
 /// Judge a device: ok | warning | critical | unreachable, with reasons.
 pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     let mut v = Verdicts::default();
     reachability(&mut v, i);
     if let Some(p) = i.icmp.filter(|p| p.received > 0) {
         v.grade(
-            "loss",
+            HealthCheck::Loss,
             p.loss_pct,
             t.loss_warn,
             t.loss_crit,
             |x, lvl, th| format!("packet loss {x:.0}% ({lvl} ≥ {th}%)"),
         );
         if let Some(r) = &p.rtt_ms {
-            v.grade("rtt", r.avg, t.rtt_warn_ms, t.rtt_crit_ms, |x, lvl, th| {
-                format!("RTT {x:.1} ms ({lvl} ≥ {th} ms)")
-            });
+            v.grade(
+                HealthCheck::Rtt,
+                r.avg,
+                t.rtt_warn_ms,
+                t.rtt_crit_ms,
+                |x, lvl, th| format!("RTT {x:.1} ms ({lvl} ≥ {th} ms)"),
+            );
         }
     }
     if let Some(r) = i.readings {
         for (check, what, unit, reading, warn, crit) in [
-            ("cpu", "CPU", "%", &r.cpu, t.cpu_warn, t.cpu_crit),
-            ("mem", "memory", "%", &r.mem, t.mem_warn, t.mem_crit),
+            (HealthCheck::Cpu, "CPU", "%", &r.cpu, t.cpu_warn, t.cpu_crit),
             (
-                "temp",
+                HealthCheck::Mem,
+                "memory",
+                "%",
+                &r.mem,
+                t.mem_warn,
+                t.mem_crit,
+            ),
+            (
+                HealthCheck::Temp,
                 "temperature",
                 "°C",
                 &r.temp,
@@ -190,7 +199,11 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
         let secs = u64::from(up) / 100;
         if secs < t.reboot_warn.as_secs() {
             let ago = humantime::format_duration(std::time::Duration::from_secs(secs));
-            v.flag(1, "reboot", format!("rebooted {ago} ago"));
+            v.flag(
+                HealthLevel::Warning,
+                HealthCheck::Reboot,
+                format!("rebooted {ago} ago"),
+            );
         }
     }
     if let Some(ifs) = i.interfaces {
@@ -198,13 +211,9 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     }
     let r = i.readings;
     Health {
-        status: ORDER[v.status].to_string(),
+        status: v.status,
         reasons: v.reasons,
-        checks: v
-            .checks
-            .into_iter()
-            .map(|(k, l)| (k, ORDER[l].to_string()))
-            .collect(),
+        checks: v.checks,
         cpu_pct: r.and_then(|r| r.cpu.as_ref().map(|x| x.0)),
         mem_pct: r.and_then(|r| r.mem.as_ref().map(|x| x.0)),
         temp_c: r.and_then(|r| r.temp.as_ref().map(|x| x.0)),
@@ -214,16 +223,16 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
 /// The findings so far: worst level, reasons in order, worst level a check.
 #[derive(Default)]
 struct Verdicts {
-    status: usize,
+    status: HealthLevel,
     reasons: Vec<String>,
-    checks: BTreeMap<String, usize>,
+    checks: BTreeMap<HealthCheck, HealthLevel>,
 }
 
 impl Verdicts {
-    fn flag(&mut self, level: usize, check: &str, reason: String) {
+    fn flag(&mut self, level: HealthLevel, check: HealthCheck, reason: String) {
         self.status = self.status.max(level);
         self.reasons.push(reason);
-        let worst = self.checks.entry(check.to_string()).or_insert(level);
+        let worst = self.checks.entry(check).or_insert(level);
         *worst = (*worst).max(level);
     }
 
@@ -231,16 +240,20 @@ impl Verdicts {
     /// names the value, the level and the threshold crossed.
     fn grade(
         &mut self,
-        check: &str,
+        check: HealthCheck,
         value: f64,
         warn: f64,
         crit: f64,
         reason: impl Fn(f64, &str, f64) -> String,
     ) {
         if value >= crit {
-            self.flag(2, check, reason(value, "critical", crit));
+            self.flag(
+                HealthLevel::Critical,
+                check,
+                reason(value, "critical", crit),
+            );
         } else if value >= warn {
-            self.flag(1, check, reason(value, "warning", warn));
+            self.flag(HealthLevel::Warning, check, reason(value, "warning", warn));
         }
     }
 }
@@ -250,8 +263,8 @@ fn reachability(v: &mut Verdicts, i: &Inputs) {
     let pinged = i.icmp.is_some_and(|p| p.received > 0);
     if !pinged && !i.snmp_answered && i.icmp.is_some() {
         v.flag(
-            3,
-            "unreachable",
+            HealthLevel::Unreachable,
+            HealthCheck::Unreachable,
             "no answer to the echoes after the sweep found it".into(),
         );
     }
@@ -280,8 +293,8 @@ fn interfaces(v: &mut Verdicts, ifs: &[Interface], t: &Thresholds) {
                 String::new()
             };
             v.flag(
-                1,
-                "oper_down",
+                HealthLevel::Warning,
+                HealthCheck::OperDown,
                 format!(
                     "{} interface(s) admin-up but oper-down: {}{more}",
                     down.len(),
@@ -297,8 +310,8 @@ fn interfaces(v: &mut Verdicts, ifs: &[Interface], t: &Thresholds) {
         .collect();
     if !errs.is_empty() {
         v.flag(
-            1,
-            "if_errors",
+            HealthLevel::Warning,
+            HealthCheck::IfErrors,
             format!(
                 "{} interface(s) with ≥ {} errors since boot: {}",
                 errs.len(),
@@ -389,7 +402,7 @@ mod tests {
             },
             &t,
         );
-        assert_eq!((ok.status.as_str(), ok.reasons.len()), ("ok", 0));
+        assert_eq!((ok.status, ok.reasons.len()), (HealthLevel::Ok, 0));
         let ifs = vec![
             Interface {
                 index: 1,
@@ -419,7 +432,7 @@ mod tests {
             },
             &t,
         );
-        assert_eq!(h.status, "critical");
+        assert_eq!(h.status, HealthLevel::Critical);
         assert!(
             h.reasons
                 .iter()
@@ -448,7 +461,7 @@ mod tests {
             },
             &t,
         );
-        assert_eq!(h.status, "warning");
+        assert_eq!(h.status, HealthLevel::Warning);
         let dead = Icmp {
             alive: false,
             sent: 3,
@@ -463,7 +476,7 @@ mod tests {
             },
             &t,
         );
-        assert_eq!(h.status, "unreachable");
+        assert_eq!(h.status, HealthLevel::Unreachable);
         let h = assess(
             &Inputs {
                 snmp_answered: true,
@@ -473,7 +486,7 @@ mod tests {
             &t,
         );
         assert!(
-            h.status == "warning" && h.reasons[0].starts_with("rebooted 42s ago"),
+            h.status == HealthLevel::Warning && h.reasons[0].starts_with("rebooted 42s ago"),
             "{:?}",
             h.reasons
         );

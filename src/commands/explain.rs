@@ -14,11 +14,10 @@ pub fn run(a: &ExplainArgs, profiles: &Profiles) -> Result<i32, Error> {
     let want: IpAddr =
         a.ip.parse()
             .map_err(|_| Error::Usage(format!("'{}' is not an IP address", a.ip)))?;
-    let device = scan
-        .devices
-        .iter()
-        .find(|d| d.ip.parse::<IpAddr>().ok() == Some(want))
-        .ok_or_else(|| Error::Usage(format!("{want} is not a device of {}", a.scan.display())))?;
+    let device =
+        scan.devices.iter().find(|d| d.ip == want).ok_or_else(|| {
+            Error::Usage(format!("{want} is not a device of {}", a.scan.display()))
+        })?;
     crate::print_stdout(&report::explain::render(device, profiles));
     Ok(0)
 }

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Device, Interface, Neighbor, ScanFile};
+use crate::vocab::{HealthCheck, HealthLevel, Role};
 pub use rules::{parse_kinds, Kind, Rules, KINDS};
 
 /// Schema identifier of the diff file.
@@ -101,7 +102,7 @@ fn field(d: &Device, name: &str) -> Option<String> {
         "sys_object_id" => s.and_then(|s| s.sys_object_id.clone()),
         "sys_location" => s.and_then(|s| s.sys_location.clone()),
         "sys_contact" => s.and_then(|s| s.sys_contact.clone()),
-        "role" => d.role.clone(),
+        "role" => d.role.map(|r| r.name().to_string()),
         "vendor" => d.vendor.clone(),
         "model" => d.model.clone(),
         "os" => d.os.clone(),
@@ -116,30 +117,31 @@ fn field(d: &Device, name: &str) -> Option<String> {
 /// measurements that swing from one scan to the next (`loss`, `rtt`,
 /// `cpu`, `mem`; RTT regressions have their own kind and tolerance). The
 /// rules' `[compare] health_checks` brings them back.
-pub const HEALTH_CHECKS_NOT_COMPARED: [&str; 6] =
-    ["loss", "rtt", "cpu", "mem", "reboot", "oper_down"];
-
-const LEVELS: [&str; 4] = ["ok", "warning", "critical", "unreachable"];
+pub const HEALTH_CHECKS_NOT_COMPARED: [HealthCheck; 6] = [
+    HealthCheck::Loss,
+    HealthCheck::Rtt,
+    HealthCheck::Cpu,
+    HealthCheck::Mem,
+    HealthCheck::Reboot,
+    HealthCheck::OperDown,
+];
 
 /// A device's health judged only on the checks the diff compares.
-fn health_state(d: &Device, rules: &Rules) -> Option<&'static str> {
+fn health_state(d: &Device, rules: &Rules) -> Option<HealthLevel> {
     let h = d.health.as_ref()?;
-    let level = |s: &str| LEVELS.iter().position(|l| *l == s).unwrap_or(0);
-    let worst = if h.checks.is_empty() && h.status != "ok" {
+    Some(if h.checks.is_empty() && h.status != HealthLevel::Ok {
         // a scan file without per-check levels: the overall status
-        level(&h.status)
+        h.status
     } else {
         h.checks
             .iter()
             .filter(|(check, _)| {
-                !HEALTH_CHECKS_NOT_COMPARED.contains(&check.as_str())
-                    || rules.health_checks.contains(check.as_str())
+                !HEALTH_CHECKS_NOT_COMPARED.contains(check) || rules.health_checks.contains(check)
             })
-            .map(|(_, l)| level(l))
+            .map(|(_, l)| *l)
             .max()
-            .unwrap_or(0)
-    };
-    LEVELS.get(worst).copied()
+            .unwrap_or_default()
+    })
 }
 
 fn name_of(d: &Device) -> Option<String> {
@@ -250,17 +252,17 @@ fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
     }
     by_key(&mut pairs, &mut used_b, &mut used_s, &name_of);
     // same address: the same device if compatible, else a replacement
-    let at: HashMap<&str, usize> = s
+    let at: HashMap<IpAddr, usize> = s
         .iter()
         .enumerate()
         .filter(|(i, _)| !used_s[*i])
-        .map(|(i, d)| (d.ip.as_str(), i))
+        .map(|(i, d)| (d.ip, i))
         .collect();
     for (bi, d) in b.iter().enumerate() {
         if used_b[bi] {
             continue;
         }
-        if let Some(&si) = at.get(d.ip.as_str()) {
+        if let Some(&si) = at.get(&d.ip) {
             let how = if compatible(d, s[si]) {
                 Pairing::Same
             } else {
@@ -313,7 +315,7 @@ pub fn diff(baseline: &ScanFile, scan: &ScanFile, rules: &Rules) -> Diff {
             };
             out.push(Change {
                 kind: Kind::Replaced,
-                ip: new.ip.clone(),
+                ip: new.ip.to_string(),
                 old_ip: None,
                 id: new.id.clone(),
                 name: name_of(new),
@@ -360,12 +362,16 @@ pub fn diff(baseline: &ScanFile, scan: &ScanFile, rules: &Rules) -> Diff {
 }
 
 fn describe(d: &Device) -> String {
-    let mut parts = vec![name_of(d).unwrap_or_else(|| d.ip.clone())];
-    let what: Vec<&str> = [d.role.as_deref(), d.vendor.as_deref(), d.model.as_deref()]
-        .into_iter()
-        .flatten()
-        .filter(|x| *x != "unknown")
-        .collect();
+    let mut parts = vec![name_of(d).unwrap_or_else(|| d.ip.to_string())];
+    let what: Vec<&str> = [
+        d.role.map(Role::name),
+        d.vendor.as_deref(),
+        d.model.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|x| *x != "unknown")
+    .collect();
     if !what.is_empty() {
         parts.push(format!("({})", what.join(", ")));
     }
@@ -375,7 +381,7 @@ fn describe(d: &Device) -> String {
 fn whole(kind: Kind, d: &Device, what: &str) -> Change {
     Change {
         kind,
-        ip: d.ip.clone(),
+        ip: d.ip.to_string(),
         old_ip: None,
         id: d.id.clone(),
         name: name_of(d),
@@ -401,7 +407,7 @@ fn compare(
                   to: Option<String>,
                   text: String| Change {
         kind,
-        ip: new.ip.clone(),
+        ip: new.ip.to_string(),
         old_ip: None,
         id: new.id.clone(),
         name: name_of(new).or_else(|| name_of(old)),
@@ -415,11 +421,11 @@ fn compare(
         let mut c = change(
             Kind::Moved,
             None,
-            Some(old.ip.clone()),
-            Some(new.ip.clone()),
+            Some(old.ip.to_string()),
+            Some(new.ip.to_string()),
             format!("{label} moved from {} to {}", old.ip, new.ip),
         );
-        c.old_ip = Some(old.ip.clone());
+        c.old_ip = Some(old.ip.to_string());
         out.push(c);
     }
     // fields: only where both scans read the device (SNMP silent now is a

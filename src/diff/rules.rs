@@ -18,7 +18,6 @@
 //! ```
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 use std::ops::Range;
 use std::path::Path;
 
@@ -31,6 +30,7 @@ use super::{FIELDS, HEALTH_CHECKS_NOT_COMPARED};
 use crate::error::Error;
 use crate::model::Device;
 use crate::source::line_of;
+use crate::vocab::HealthCheck;
 
 /// The kinds of change, in the order reports list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -110,19 +110,6 @@ fn kind_names() -> String {
     KINDS.map(Kind::name).join(", ")
 }
 
-/// Health checks a rule may name.
-pub const HEALTH_CHECKS: [&str; 9] = [
-    "unreachable",
-    "loss",
-    "rtt",
-    "cpu",
-    "mem",
-    "temp",
-    "reboot",
-    "oper_down",
-    "if_errors",
-];
-
 /// The rules of one diff.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -133,7 +120,7 @@ pub struct Rules {
     pub interfaces: Vec<Regex>,
     pub ignored_kinds: BTreeSet<Kind>,
     /// Checks of [`HEALTH_CHECKS_NOT_COMPARED`] to judge health on after all.
-    pub health_checks: BTreeSet<String>,
+    pub health_checks: BTreeSet<HealthCheck>,
     pub rtt_ms: f64,
     pub rtt_factor: f64,
     /// `None`: error counters are not compared.
@@ -163,13 +150,12 @@ impl Rules {
     pub fn ignores_device(&self, d: &Device) -> bool {
         let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
         if self.devices.contains(&d.id)
-            || self.devices.contains(&d.ip)
+            || self.devices.contains(&d.ip.to_string())
             || name.is_some_and(|n| self.devices.contains(n))
         {
             return true;
         }
-        d.ip.parse::<IpAddr>()
-            .is_ok_and(|ip| self.prefixes.iter().any(|p| p.contains(ip)))
+        self.prefixes.iter().any(|p| p.contains(d.ip))
     }
 
     /// Add an ignored field (flag or file); the name must be one of [`FIELDS`].
@@ -206,14 +192,14 @@ impl Rules {
 
     /// Judge health on a check that is otherwise left out.
     pub fn compare_check(&mut self, c: &str) -> Result<(), String> {
-        if !HEALTH_CHECKS.contains(&c) {
+        let Some(check) = HealthCheck::parse(c) else {
             return Err(format!(
                 "unknown health check '{c}' (one of: {})",
-                HEALTH_CHECKS.join(", ")
+                HealthCheck::ALL.map(HealthCheck::name).join(", ")
             ));
-        }
-        if HEALTH_CHECKS_NOT_COMPARED.contains(&c) {
-            self.health_checks.insert(c.to_string());
+        };
+        if HEALTH_CHECKS_NOT_COMPARED.contains(&check) {
+            self.health_checks.insert(check);
         }
         Ok(())
     }

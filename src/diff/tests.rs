@@ -4,11 +4,11 @@ use crate::model::{Health, Icmp, Snmp, Stats, Tool, SCAN_SCHEMA};
 fn dev(ip: &str, name: Option<&str>) -> Device {
     Device {
         id: name.unwrap_or(ip).to_string(),
-        ip: ip.to_string(),
-        found_by: vec!["icmp".into()],
+        ip: ip.parse().expect("test address"),
+        found_by: vec![crate::vocab::Protocol::Icmp],
         icmp: Some(Icmp::from_samples(3, &[0.05, 0.06, 0.05])),
         snmp: name.map(|n| Snmp {
-            version: "v2c".into(),
+            version: crate::vocab::SnmpVersion::V2c,
             sys_name: Some(n.into()),
             sys_descr: Some("Cisco IOS Software".into()),
             sys_object_id: Some("1.3.6.1.4.1.9.1.516".into()),
@@ -16,7 +16,11 @@ fn dev(ip: &str, name: Option<&str>) -> Device {
             ..Snmp::default()
         }),
         tcp_port: None,
-        role: Some(if name.is_some() { "switch" } else { "unknown" }.into()),
+        role: Some(if name.is_some() {
+            crate::vocab::Role::Switch
+        } else {
+            crate::vocab::Role::Unknown
+        }),
         vendor: name.map(|_| "Cisco".into()),
         model: None,
         os: None,
@@ -127,11 +131,11 @@ fn a_moved_device_without_a_name_is_found_by_its_serial_or_macs() {
     let mut x = dev("10.0.0.1", None);
     x.serial = Some("FOC123".into());
     let mut y = x.clone();
-    y.ip = "10.0.0.5".into();
+    y.ip = "10.0.0.5".parse().expect("address");
     let mut m = dev("10.0.0.2", None);
     m.interfaces = Some(vec![iface(1, "eth0", true, Some("00:11:22:33:44:55"))]);
     let mut n = m.clone();
-    n.ip = "10.0.0.6".into();
+    n.ip = "10.0.0.6".parse().expect("address");
     let d = diff(
         &scan(T0, vec![x, m]),
         &scan(T1, vec![y, n]),
@@ -286,11 +290,16 @@ fn links_health_and_rtt() {
         protocol: "lldp".into(),
     };
     let health = |status: &str, checks: &[(&str, &str)]| Health {
-        status: status.into(),
+        status: crate::vocab::HealthLevel::parse(status).expect("a level"),
         reasons: vec!["why".into()],
         checks: checks
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| {
+                (
+                    crate::vocab::HealthCheck::parse(k).expect("a check"),
+                    crate::vocab::HealthLevel::parse(v).expect("a level"),
+                )
+            })
             .collect(),
         cpu_pct: None,
         mem_pct: None,

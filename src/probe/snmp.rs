@@ -18,7 +18,7 @@ use super::agent::{Agent, AgentError, Credential, Usm, Val, VarBind};
 pub use super::ber::{encode_get, encode_request, RequestKind, SNMP_PORT};
 use crate::oid::oid_string;
 
-use crate::model::Snmp;
+use crate::model::{Snmp, SnmpVersion};
 
 /// sysDescr, sysObjectID, sysUpTime, sysContact, sysName, sysLocation, sysServices.
 pub const SYSTEM_OIDS: [&[u64]; 7] = [
@@ -31,12 +31,12 @@ pub const SYSTEM_OIDS: [&[u64]; 7] = [
     &[1, 3, 6, 1, 2, 1, 1, 7, 0],
 ];
 
-/// Name of a version as written in the scan file.
-pub fn version_name(v: Version) -> &'static str {
+/// A version as the scan file writes it.
+pub fn version_of(v: Version) -> SnmpVersion {
     match v {
-        Version::V1 => "v1",
-        Version::V2C => "v2c",
-        Version::V3 => "v3",
+        Version::V1 => SnmpVersion::V1,
+        Version::V2C => SnmpVersion::V2c,
+        Version::V3 => SnmpVersion::V3,
     }
 }
 
@@ -55,7 +55,7 @@ fn oid_arcs(oid: &Oid<'_>) -> Option<Vec<u64>> {
 /// type and `noSuch*` exceptions stay `null`.
 pub fn system_from_pdu(version: Version, pdu: &Pdu<'_>) -> Snmp {
     let mut s = Snmp {
-        version: version_name(version).to_string(),
+        version: version_of(version),
         ..Snmp::default()
     };
     for (oid, value) in pdu.varbinds.clone() {
@@ -165,7 +165,7 @@ pub async fn identify(
 /// The system group from owned varbinds (see [`system_from_pdu`]).
 pub fn system_from_varbinds(version: Version, vbs: &[VarBind]) -> Snmp {
     let mut s = Snmp {
-        version: version_name(version).to_string(),
+        version: version_of(version),
         ..Snmp::default()
     };
     for (oid, val) in vbs {

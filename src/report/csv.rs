@@ -64,10 +64,10 @@ fn device_row(d: &Device) -> Vec<String> {
     let s = d.snmp.as_ref();
     let h = d.health.as_ref();
     vec![
-        cell(&d.ip),
+        cell(&d.ip.to_string()),
         cell(&d.id),
         opt(s.and_then(|s| s.sys_name.as_deref())),
-        opt(d.role.as_deref()),
+        opt(d.role.map(crate::vocab::Role::name)),
         opt(d.vendor.as_deref()),
         opt(d.model.as_deref()),
         opt(d.os.as_deref()),
@@ -77,8 +77,14 @@ fn device_row(d: &Device) -> Vec<String> {
         opt(s.and_then(|s| s.sys_contact.as_deref())),
         opt(s.and_then(|s| s.sys_object_id.as_deref())),
         opt(s.and_then(|s| s.sys_descr.as_deref())),
-        cell(&d.found_by.join(" ")),
-        opt(s.map(|s| s.version.as_str())),
+        cell(
+            &d.found_by
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        opt(s.map(|s| s.version.name())),
         opt(s.and_then(|s| s.sys_uptime_ticks).map(|t| t / 100)),
         opt(d
             .icmp
@@ -86,7 +92,7 @@ fn device_row(d: &Device) -> Vec<String> {
             .and_then(|i| i.rtt_ms.as_ref())
             .map(|r| r.avg)),
         opt(d.icmp.as_ref().map(|i| i.loss_pct)),
-        opt(h.map(|h| h.status.as_str())),
+        opt(h.map(|h| h.status.name())),
         cell(&h.map(|h| h.reasons.join("; ")).unwrap_or_default()),
         opt(d.interfaces.as_ref().map(Vec::len)),
         opt(d.neighbors.as_ref().map(Vec::len)),
@@ -122,7 +128,7 @@ pub fn interfaces(scan: &ScanFile) -> String {
         let name = d.snmp.as_ref().and_then(|s| s.sys_name.clone());
         d.interfaces.iter().flatten().map(move |i| {
             vec![
-                cell(&d.ip),
+                cell(&d.ip.to_string()),
                 opt(name.as_deref()),
                 i.index.to_string(),
                 opt(i.name.as_deref()),

@@ -57,7 +57,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
     }
     let _ = writeln!(o, "\nclassification");
     for (field, value) in [
-        ("role", Some(now.role.clone())),
+        ("role", Some(now.role.name().to_string())),
         ("vendor", now.vendor.clone()),
         ("os", now.os.clone()),
         ("model", now.model.clone()),

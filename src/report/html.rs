@@ -160,7 +160,7 @@ fn scan_part(s: &ScanFile, diff: Option<&Diff>) -> Markup {
     let health = |h: &str| {
         s.devices
             .iter()
-            .filter(|d| d.health.as_ref().is_some_and(|x| x.status == h))
+            .filter(|d| d.health.as_ref().is_some_and(|x| x.status.name() == h))
             .count()
     };
     html! {
@@ -175,10 +175,10 @@ fn scan_part(s: &ScanFile, diff: Option<&Diff>) -> Markup {
             div.card { b { (format!("{:.1} s", s.duration_ms as f64 / 1000.0)) } "scan time" }
         }
         div.charts {
-            (bars("Devices by role", &tally(s.devices.iter().map(|d| d.role.as_deref()), 11)))
+            (bars("Devices by role", &tally(s.devices.iter().map(|d| d.role.map(crate::vocab::Role::name)), 11)))
             (bars("Devices by vendor", &tally(s.devices.iter().map(|d| d.vendor.as_deref()), 10)))
             (bars("RTT (average)", &rtt_histogram(s)))
-            (bars("Health", &tally(s.devices.iter().map(|d| d.health.as_ref().map(|h| h.status.as_str())), 5)))
+            (bars("Health", &tally(s.devices.iter().map(|d| d.health.as_ref().map(|h| h.status.name())), 5)))
             @if let Some(d) = diff {
                 (bars("Changes since the baseline", &d.counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| (k.name().to_string(), *n)).collect::<Vec<_>>()))
             }
@@ -191,16 +191,16 @@ fn scan_part(s: &ScanFile, diff: Option<&Diff>) -> Markup {
                 thead { tr { th { "IP" } th { "Name" } th { "Role" } th { "Vendor" } th { "Model" } th { "OS" } th { "RTT ms" } th { "Loss %" } th { "Health" } } }
                 tbody {
                     @for d in &s.devices {
-                        @let ip_key = d.ip.parse::<std::net::IpAddr>().map(|ip| match ip {
+                        @let ip_key = match d.ip {
                             std::net::IpAddr::V4(v) => format!("{:012}", u32::from(v)),
                             std::net::IpAddr::V6(v) => format!("z{:040}", u128::from(v)),
-                        }).unwrap_or_default();
+                        };
                         @let rtt = d.icmp.as_ref().and_then(|i| i.rtt_ms.as_ref()).map(|r| r.avg);
-                        @let status = d.health.as_ref().map(|h| h.status.as_str());
+                        @let status = d.health.as_ref().map(|h| h.status.name());
                         tr {
                             td.mono data-v=(ip_key) { a href=(format!("#d-{}", d.ip)) { (d.ip) } }
                             td { (short(name(d).unwrap_or(""), 60)) }
-                            td { (d.role.as_deref().unwrap_or("")) }
+                            td { (d.role.map(crate::vocab::Role::name).unwrap_or("")) }
                             td { (short(d.vendor.as_deref().unwrap_or(""), 40)) }
                             td { (short(d.model.as_deref().unwrap_or(""), 40)) }
                             td { (short(&[d.os.as_deref(), d.os_version.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" "), 40)) }
@@ -223,7 +223,7 @@ fn details(d: &Device) -> Markup {
     let s = d.snmp.as_ref();
     html! {
         details #(format!("d-{}", d.ip)) {
-            summary { span.mono { (d.ip) } " " (short(name(d).unwrap_or(""), 60)) " — " (d.role.as_deref().unwrap_or("unknown")) }
+            summary { span.mono { (d.ip) } " " (short(name(d).unwrap_or(""), 60)) " — " (d.role.map(crate::vocab::Role::name).unwrap_or("unknown")) }
             table {
                 tr { th { "sysDescr" } td { (short(s.and_then(|s| s.sys_descr.as_deref()).unwrap_or(""), 400)) } }
                 tr { th { "location" } td { (short(s.and_then(|s| s.sys_location.as_deref()).unwrap_or(""), 200)) } }
@@ -231,7 +231,7 @@ fn details(d: &Device) -> Markup {
                 tr { th { "sysObjectID" } td.mono { (s.and_then(|s| s.sys_object_id.as_deref()).unwrap_or("")) } }
                 tr { th { "serial" } td { (d.serial.as_deref().unwrap_or("")) } }
                 @if let Some(h) = &d.health {
-                    tr { th { "health" } td class=(status_class(Some(&h.status))) { (h.status) @for r in &h.reasons { br; (short(r, 300)) } } }
+                    tr { th { "health" } td class=(status_class(Some(h.status.name()))) { (h.status) @for r in &h.reasons { br; (short(r, 300)) } } }
                 }
                 @if !d.errors.is_empty() {
                     tr { th { "errors" } td { @for e in &d.errors { (short(e, 300)) br; } } }

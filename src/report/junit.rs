@@ -42,7 +42,11 @@ fn diff_suite(d: &Diff, scan: Option<&ScanFile>) -> TestSuite {
                 .iter()
                 .map(|x| {
                     let name = x.snmp.as_ref().and_then(|s| s.sys_name.clone());
-                    (x.ip.clone(), name, x.role.clone().unwrap_or_default())
+                    (
+                        x.ip.to_string(),
+                        name,
+                        x.role.map(|r| r.name().to_string()).unwrap_or_default(),
+                    )
                 })
                 .collect()
         })

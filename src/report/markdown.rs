@@ -59,11 +59,15 @@ fn summary(o: &mut String, s: &ScanFile) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let _ = writeln!(o, "- by role: {}", count(&|d| d.role.as_deref()));
+    let _ = writeln!(
+        o,
+        "- by role: {}",
+        count(&|d| d.role.map(crate::vocab::Role::name))
+    );
     let _ = writeln!(
         o,
         "- by health: {}\n",
-        count(&|d| d.health.as_ref().map(|h| h.status.as_str()))
+        count(&|d| d.health.as_ref().map(|h| h.status.name()))
     );
 }
 
@@ -78,16 +82,16 @@ fn devices(o: &mut String, s: &ScanFile) {
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            cell(&d.ip),
+            cell(&d.ip.to_string()),
             opt(d.snmp.as_ref().and_then(|s| s.sys_name.as_deref())),
-            opt(d.role.as_deref()),
+            opt(d.role.map(crate::vocab::Role::name)),
             opt(d.vendor.as_deref()),
             opt(d.model.as_deref()),
             rtt.map_or("–".into(), |r| format!("{:.2}", r.avg)),
             d.icmp
                 .as_ref()
                 .map_or("–".into(), |i| format!("{:.0}%", i.loss_pct)),
-            opt(d.health.as_ref().map(|h| h.status.as_str())),
+            opt(d.health.as_ref().map(|h| h.status.name())),
         );
     }
     o.push('\n');

@@ -54,7 +54,12 @@ fn health_cell(status: Option<&str>, color: bool) -> Cell {
 /// Render the devices (one line each, fitting 100 columns) and a summary
 /// line; `color` adds ANSI colours to the health column.
 pub fn render(scan: &ScanFile, color: bool) -> String {
-    let ip_w = scan.devices.iter().map(|d| d.ip.len()).max().unwrap_or(2);
+    let ip_w = scan
+        .devices
+        .iter()
+        .map(|d| d.ip.to_string().len())
+        .max()
+        .unwrap_or(2);
     // IP, ROLE, VENDOR, MODEL, RTT, LOSS, HEALTH; the name takes the rest
     let fixed = ip_w + 12 + 12 + 16 + 6 + 4 + 7;
     let name_w = usize::from(WIDTH).saturating_sub(fixed + 8 * 2).max(10);
@@ -73,14 +78,14 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
         let opt = |v: Option<&str>, w: usize| cell(v.unwrap_or("-"), w);
         let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
         t.add_row([
-            Cell::new(&d.ip),
-            Cell::new(opt(d.role.as_deref(), 12)),
+            Cell::new(d.ip),
+            Cell::new(opt(d.role.map(crate::vocab::Role::name), 12)),
             Cell::new(opt(d.vendor.as_deref(), 12)),
             Cell::new(opt(d.model.as_deref(), 16)),
             Cell::new(opt(name, name_w)),
             Cell::new(rtt(d)),
             Cell::new(loss(d)),
-            health_cell(d.health.as_ref().map(|h| h.status.as_str()), color),
+            health_cell(d.health.as_ref().map(|h| h.status.name()), color),
         ]);
     }
     let st = &scan.stats;
@@ -92,7 +97,7 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
     let mut roles: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for d in &scan.devices {
         *roles
-            .entry(d.role.as_deref().unwrap_or("unknown"))
+            .entry(d.role.map(crate::vocab::Role::name).unwrap_or("unknown"))
             .or_default() += 1;
     }
     let by_role: Vec<String> = roles.iter().map(|(r, n)| format!("{n} {r}")).collect();
@@ -111,7 +116,7 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
     }
     let mut health: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for h in scan.devices.iter().filter_map(|d| d.health.as_ref()) {
-        *health.entry(h.status.as_str()).or_default() += 1;
+        *health.entry(h.status.name()).or_default() += 1;
     }
     if !health.is_empty() {
         let parts: Vec<String> = ["ok", "warning", "critical", "unreachable"]
