@@ -69,13 +69,14 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        let profiles = netcensus::classify::examples::load_checked(cli.profiles_dir.as_deref());
+        // profiles load only for the subcommands that use them
+        let profiles = || netcensus::classify::examples::load_checked(cli.profiles_dir.as_deref());
         match &cli.command {
             Command::Scan(a) => {
                 let dir = cli.profiles_dir.as_deref();
-                commands::scan::run(a, profiles?, dir, cli.quiet, cli.verbose).await
+                commands::scan::run(a, profiles()?, dir, cli.quiet, cli.verbose).await
             }
-            Command::Explain(a) => commands::explain::run(a, &profiles?),
+            Command::Explain(a) => commands::explain::run(a, &profiles()?),
             Command::Baseline(c) => commands::baseline::run(c),
             Command::Diff(a) => commands::diff::run(a, cli.quiet),
             Command::Check(a) => commands::check::run(a, cli.quiet),

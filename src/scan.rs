@@ -19,45 +19,14 @@ use crate::model::{
     Device, Facts, Interface, Neighbor, Protocol, ScanFile, Snmp, SnmpStats, Stats, Tool,
     SCAN_SCHEMA,
 };
-use crate::probe::agent::{Agent, Credential, Usm};
+use crate::probe::agent::{Agent, Credential};
 use crate::probe::icmp::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
-use crate::profile::{HealthMetric, Profiles, ScanProfile, SnmpSweep};
-use crate::targets::TargetSet;
+use crate::profile::{HealthMetric, Profiles, SnmpSweep};
 
-/// Largest contiguous block that `SnmpSweep::Auto` sweeps with SNMP: a /16.
-pub const SNMP_SWEEP_AUTO_MAX: u128 = 65_536;
-
-/// Everything a scan needs, validated: the targets, the credentials, and
-/// the scan profile with the command line's overrides applied.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub targets: TargetSet,
-    pub icmp: bool,
-    pub tcp_ports: Vec<u16>,
-    pub communities: Vec<String>,
-    /// SNMPv3 users, tried after the communities.
-    pub usm: Vec<Usm>,
-    pub scan: ScanProfile,
-    pub profiles: Arc<Profiles>,
-}
-
-impl Settings {
-    /// Largest target block whose addresses the sweep sends SNMP GETs to
-    /// (0: none).
-    pub fn snmp_sweep_max_block(&self) -> u128 {
-        if self.communities.is_empty() {
-            return 0;
-        }
-        match self.scan.snmp_sweep {
-            SnmpSweep::All => u128::MAX,
-            SnmpSweep::Auto => SNMP_SWEEP_AUTO_MAX,
-            SnmpSweep::Alive | SnmpSweep::Off => 0,
-        }
-    }
-}
+pub use crate::settings::{Settings, SNMP_SWEEP_AUTO_MAX};
 
 /// Per-run tags for our echoes and requests, so replies to another run (or
 /// another program) are not taken for ours.

@@ -1,16 +1,16 @@
 //! `netcensus scan`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use netcensus::error::{Error, EXIT_INTERRUPTED};
 use netcensus::event::{Cancel, Events};
 use netcensus::output::{check_writable, write_atomic};
-use netcensus::probe::agent::{Usm, UsmAuth, UsmPriv};
-use netcensus::profile::{Profiles, ScanProfile, SnmpSweep};
+use netcensus::probe::agent::{UsmAuth, UsmPriv};
+use netcensus::profile::{Profiles, SnmpSweep};
 use netcensus::report::{self, Format, Primary, View};
-use netcensus::scan::{self, Settings};
-use netcensus::targets::{arg_tokens, read_targets_file, TargetSet, Token};
+use netcensus::scan;
+use netcensus::settings::{self, Overrides, Request, UsmRequest};
+use netcensus::targets::{arg_tokens, read_targets_file, Token};
 
 use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat, V3AuthArg, V3PrivArg};
 
@@ -22,116 +22,60 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
     Ok(out)
 }
 
-/// The SNMPv3 user of the flags, checked (RFC 3414: passphrases of at least
-/// 8 characters; privacy needs authentication).
-fn usm(a: &ScanArgs) -> Result<Vec<Usm>, Error> {
-    let Some(user) = a.v3_user.clone().filter(|u| !u.is_empty()) else {
-        if a.v3_auth_key.is_some() || a.v3_priv_key.is_some() {
-            return Err(Error::Usage(
-                "--v3-auth-key/--v3-priv-key need --v3-user".into(),
-            ));
-        }
-        return Ok(Vec::new());
-    };
-    let short = |k: &Option<String>| k.as_ref().is_some_and(|k| k.chars().count() < 8);
-    if short(&a.v3_auth_key) || short(&a.v3_priv_key) {
-        return Err(Error::Usage(
-            "SNMPv3 passphrases must be at least 8 characters (RFC 3414)".into(),
-        ));
-    }
-    if a.v3_priv_key.is_some() && a.v3_auth_key.is_none() {
-        return Err(Error::Usage(
-            "--v3-priv-key needs --v3-auth-key (no privacy without authentication)".into(),
-        ));
-    }
-    let auth = a.v3_auth_key.clone().map(|k| {
-        let p = match a.v3_auth_proto {
-            V3AuthArg::Md5 => UsmAuth::Md5,
-            V3AuthArg::Sha => UsmAuth::Sha1,
-            V3AuthArg::Sha224 => UsmAuth::Sha224,
-            V3AuthArg::Sha256 => UsmAuth::Sha256,
-            V3AuthArg::Sha384 => UsmAuth::Sha384,
-            V3AuthArg::Sha512 => UsmAuth::Sha512,
-        };
-        (p, k)
-    });
-    let privacy = a.v3_priv_key.clone().map(|k| {
-        let p = match a.v3_priv_proto {
-            V3PrivArg::Des => UsmPriv::Des,
-            V3PrivArg::Aes => UsmPriv::Aes128,
-            V3PrivArg::Aes192 => UsmPriv::Aes192,
-            V3PrivArg::Aes256 => UsmPriv::Aes256,
-        };
-        (p, k)
-    });
-    Ok(vec![Usm {
-        user,
-        auth,
-        privacy,
-        context: a.v3_context.clone(),
-    }])
-}
-
-fn settings(
-    a: &ScanArgs,
-    profiles: Profiles,
-    profiles_dir: Option<&Path>,
-) -> Result<Settings, Error> {
+/// The flags as a settings request (the library resolves and checks it).
+fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> {
     let mut targets = arg_tokens(&a.targets);
     targets.extend(read_all(&a.targets_file)?);
     let mut excludes = arg_tokens(&a.exclude);
     excludes.extend(read_all(&a.exclude_file)?);
-    let targets = TargetSet::build(&targets, &excludes, a.force)?;
-    // flags > scan profile
-    let mut p = ScanProfile::load(&a.profile, profiles_dir)?;
-    p.rate = a.rate.unwrap_or(p.rate);
-    p.timeout = a.timeout.unwrap_or(p.timeout);
-    p.retries = a.retries.unwrap_or(p.retries);
-    p.count = a.count.unwrap_or(p.count);
-    p.interval = a.interval.unwrap_or(p.interval);
-    p.snmp_timeout = a.snmp_timeout.unwrap_or(p.snmp_timeout);
-    p.snmp_retries = a.snmp_retries.unwrap_or(p.snmp_retries);
-    p.snmp_concurrency = a.snmp_concurrency.unwrap_or(p.snmp_concurrency);
-    p.snmp_budget = a.snmp_budget.unwrap_or(p.snmp_budget);
-    p.classify &= !a.no_classify;
-    p.interfaces |= a.inventory;
-    p.neighbors |= a.inventory;
-    if let Some(m) = a.snmp_sweep {
-        p.snmp_sweep = match m {
-            SnmpSweepArg::Auto => SnmpSweep::Auto,
-            SnmpSweepArg::All => SnmpSweep::All,
-            SnmpSweepArg::Alive => SnmpSweep::Alive,
-            SnmpSweepArg::Off => SnmpSweep::Off,
-        };
-    }
-    if p.rate == 0 {
-        return Err(Error::Usage("--rate must be at least 1".into()));
-    }
-    if p.timeout.is_zero() || p.snmp_timeout.is_zero() {
-        return Err(Error::Usage("timeouts must be longer than 0".into()));
-    }
-    if a.communities.iter().any(|c| c.is_empty()) {
-        return Err(Error::Usage(
-            "--community: an empty community is not allowed".into(),
-        ));
-    }
-    if a.no_icmp
-        && a.tcp_ports.is_empty()
-        && matches!(p.snmp_sweep, SnmpSweep::Off | SnmpSweep::Alive)
-    {
-        return Err(Error::Usage(
-            "--no-icmp leaves nothing to find hosts with: add --tcp-ports or --snmp-sweep all"
-                .into(),
-        ));
-    }
-    Ok(Settings {
+    Ok(Request {
         targets,
-        icmp: !a.no_icmp,
+        excludes,
+        force: a.force,
+        profile: a.profile.clone(),
+        profiles_dir: profiles_dir.map(Path::to_path_buf),
+        overrides: Overrides {
+            rate: a.rate,
+            timeout: a.timeout,
+            retries: a.retries,
+            count: a.count,
+            interval: a.interval,
+            snmp_timeout: a.snmp_timeout,
+            snmp_retries: a.snmp_retries,
+            snmp_concurrency: a.snmp_concurrency,
+            snmp_budget: a.snmp_budget,
+            snmp_sweep: a.snmp_sweep.map(|m| match m {
+                SnmpSweepArg::Auto => SnmpSweep::Auto,
+                SnmpSweepArg::All => SnmpSweep::All,
+                SnmpSweepArg::Alive => SnmpSweep::Alive,
+                SnmpSweepArg::Off => SnmpSweep::Off,
+            }),
+            no_classify: a.no_classify,
+            inventory: a.inventory,
+        },
+        no_icmp: a.no_icmp,
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
-        usm: usm(a)?,
-        scan: p,
-        profiles: Arc::new(profiles),
+        usm: UsmRequest {
+            user: a.v3_user.clone(),
+            auth: match a.v3_auth_proto {
+                V3AuthArg::Md5 => UsmAuth::Md5,
+                V3AuthArg::Sha => UsmAuth::Sha1,
+                V3AuthArg::Sha224 => UsmAuth::Sha224,
+                V3AuthArg::Sha256 => UsmAuth::Sha256,
+                V3AuthArg::Sha384 => UsmAuth::Sha384,
+                V3AuthArg::Sha512 => UsmAuth::Sha512,
+            },
+            auth_key: a.v3_auth_key.clone(),
+            privacy: match a.v3_priv_proto {
+                V3PrivArg::Des => UsmPriv::Des,
+                V3PrivArg::Aes => UsmPriv::Aes128,
+                V3PrivArg::Aes192 => UsmPriv::Aes192,
+                V3PrivArg::Aes256 => UsmPriv::Aes256,
+            },
+            priv_key: a.v3_priv_key.clone(),
+            context: a.v3_context.clone(),
+        },
     })
 }
 
@@ -154,7 +98,7 @@ pub async fn run(
     .iter()
     .map(|p| netcensus::lock::acquire(p))
     .collect::<Result<Vec<_>, _>>()?;
-    let settings = settings(a, profiles, profiles_dir)?;
+    let settings = settings::resolve(&request(a, profiles_dir)?, profiles)?;
     // drift: every input checked before the sweep, not after it
     let drift = match &a.baseline {
         Some(p) => Some((

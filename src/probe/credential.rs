@@ -26,9 +26,10 @@ impl std::fmt::Debug for Usm {
 }
 
 /// USM authentication protocols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UsmAuth {
     Md5,
+    #[default]
     Sha1,
     Sha224,
     Sha256,
@@ -37,9 +38,10 @@ pub enum UsmAuth {
 }
 
 /// USM privacy protocols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UsmPriv {
     Des,
+    #[default]
     Aes128,
     Aes192,
     Aes256,
