@@ -38,15 +38,28 @@ fn main() {
         "enterprises.tsv: {} entries",
         entries.len()
     );
+    // short lines: a diagnostic that quotes a line stays small
     let mut blob = String::new();
     let mut numbers = String::new();
     let mut offsets = String::new();
-    for (pen, name) in &entries {
-        write!(numbers, "{pen},").unwrap();
-        write!(offsets, "{},", blob.len()).unwrap();
+    for (i, (pen, name)) in entries.iter().enumerate() {
+        let sep = if i % 16 == 15 { "\n" } else { " " };
+        write!(numbers, "{pen},{sep}").unwrap();
+        write!(offsets, "{},{sep}", blob.len()).unwrap();
         blob.push_str(name);
     }
     write!(offsets, "{}", blob.len()).unwrap();
+    // the names as concat!() of short literals
+    let mut names = String::from("concat!(\n");
+    let mut line = String::new();
+    for c in blob.chars() {
+        line.push(c);
+        if line.len() >= 80 {
+            writeln!(names, "    {line:?},").unwrap();
+            line.clear();
+        }
+    }
+    writeln!(names, "    {line:?}\n)").unwrap();
     let code = format!(
         "/// Registry date (from the file's header).\n\
          pub const REGISTRY_DATE: &str = {date:?};\n\
@@ -55,7 +68,7 @@ fn main() {
          /// Start of each name in [`NAMES`]; one more entry than [`NUMBERS`].\n\
          pub static OFFSETS: [u32; {n1}] = [{offsets}];\n\
          /// The registrants' names, concatenated.\n\
-         pub static NAMES: &str = {blob:?};\n",
+         pub static NAMES: &str = {names};\n",
         n = entries.len(),
         n1 = entries.len() + 1,
     );

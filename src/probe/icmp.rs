@@ -56,6 +56,8 @@ pub struct EchoSocket {
 impl EchoSocket {
     /// Open the socket; `ident` marks our echo requests (raw sockets see
     /// every ICMP packet of the host, so replies are filtered on it).
+    // the crate's one unsafe block (see [lints] in Cargo.toml)
+    #[allow(unsafe_code)]
     pub fn open(v6: bool, ident: u16) -> Result<EchoSocket, ProbeError> {
         let sock = AsyncSocket::new(&config(v6)).map_err(no_permission(v6))?;
         // SAFETY: the descriptor belongs to `sock`, which outlives this borrow.
