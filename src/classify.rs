@@ -374,6 +374,52 @@ pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
     out
 }
 
+/// One matching rule as `explain` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchedRule {
+    pub id: String,
+    pub priority: i64,
+    /// `file:line` of the rule.
+    pub origin: String,
+    /// What the rule yields here: (field, value).
+    pub sets: Vec<(Field, String)>,
+    /// Each condition's account of the evidence.
+    pub conditions: Vec<String>,
+}
+
+/// A classification with its reasons: the outcome, and every rule that
+/// matched (highest priority first), for `explain` to render. The hot path
+/// ([`classify`]) builds none of this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub outcome: Classification,
+    pub matched: Vec<MatchedRule>,
+}
+
+/// Classify and say why.
+pub fn trace(ev: &Evidence, p: &Profiles) -> Trace {
+    let matched = p
+        .rules
+        .iter()
+        .filter(|r| matches(r, ev, p))
+        .map(|r| MatchedRule {
+            id: r.id.clone(),
+            priority: r.priority,
+            origin: r.origin.clone(),
+            sets: r
+                .set
+                .iter()
+                .filter_map(|(f, out)| Some((*f, extract(out, ev)?)))
+                .collect(),
+            conditions: r.when.iter().map(|c| account(c, ev)).collect(),
+        })
+        .collect();
+    Trace {
+        outcome: classify(ev, p),
+        matched,
+    }
+}
+
 /// Fields a rule can decide (see [`Field`]).
 const FIELDS: usize = 5;
 
@@ -523,6 +569,30 @@ os = "IOS"
         assert_eq!(c.vendor.as_deref(), Some("Hikvision"));
         let c = classify(&Evidence::default(), &p);
         assert_eq!((c.role, c.vendor.as_deref()), (Role::Unknown, None));
+    }
+
+    #[test]
+    fn a_trace_lists_the_matching_rules_with_what_they_yield_and_why() {
+        let p = profiles(RULES);
+        let s = snmp(
+            "1.3.6.1.4.1.9.1.516",
+            "Cisco IOS Software, Version 12.2(50)SE5",
+        );
+        let t = trace(
+            &Evidence {
+                snmp: Some(&s),
+                facts: None,
+                interfaces: None,
+            },
+            &p,
+        );
+        assert_eq!(t.outcome.role, Role::Router);
+        let ids: Vec<&str> = t.matched.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["cisco-ios"], "the switch rule needs ENTITY-MIB");
+        assert!(t.matched[0].sets.contains(&(Field::Role, "router".into())));
+        assert!(
+            t.matched[0].conditions[0].starts_with("sysObjectID 1.3.6.1.4.1.9.1.516 under one of")
+        );
     }
 
     #[test]

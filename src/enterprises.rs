@@ -4,7 +4,12 @@
 //! curated `profiles/vendors.toml` has no display name for it.
 
 /// Generated data: lints have nothing to say about it.
-#[allow(clippy::all, clippy::pedantic, clippy::nursery, clippy::unreadable_literal)]
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    clippy::unreadable_literal
+)]
 mod table {
     include!(concat!(env!("OUT_DIR"), "/enterprises.rs"));
 }

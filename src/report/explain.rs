@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::classify::{check, classify, extract, matches, Evidence, BY_ENTERPRISE, BY_REGISTRY};
+use crate::classify::{trace, Evidence, BY_ENTERPRISE, BY_REGISTRY};
 use crate::model::Device;
 use crate::profile::Profiles;
 
@@ -19,7 +19,8 @@ pub fn render(d: &Device, p: &Profiles) -> String {
         facts: d.facts.as_ref(),
         interfaces: d.interfaces.as_deref(),
     };
-    let now = classify(&ev, p);
+    let traced = trace(&ev, p);
+    let now = &traced.outcome;
     let _ = writeln!(o, "{}  (id {})", d.ip, d.id);
     let s = d.snmp.as_ref();
     let _ = writeln!(o, "\nevidence");
@@ -88,15 +89,15 @@ pub fn render(d: &Device, p: &Profiles) -> String {
         );
     }
     let _ = writeln!(o, "\nmatching rules, highest priority first");
-    for r in p.rules.iter().filter(|r| matches(r, &ev, p)) {
+    for r in &traced.matched {
         let sets: Vec<String> = r
-            .set
+            .sets
             .iter()
-            .filter_map(|(f, out)| extract(out, &ev).map(|v| format!("{}={v}", f.name())))
+            .map(|(f, v)| format!("{}={v}", f.name()))
             .collect();
         let _ = writeln!(o, "  {:>4} {}  sets {}", r.priority, r.id, sets.join(" "));
-        for c in &r.when {
-            let _ = writeln!(o, "         ✓ {}", check(c, &ev, p).1);
+        for c in &r.conditions {
+            let _ = writeln!(o, "         ✓ {c}");
         }
     }
     o

@@ -87,15 +87,7 @@ fn bars(title: &str, items: &[(String, usize)]) -> Markup {
 }
 
 fn short(s: &str, n: usize) -> String {
-    let one: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if one.chars().count() > n {
-        one.chars().take(n - 1).chain(['…']).collect()
-    } else {
-        one
-    }
+    super::text::visible(s, n)
 }
 
 fn tally<'a>(it: impl Iterator<Item = Option<&'a str>>, top: usize) -> Vec<(String, usize)> {

@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod table;
+pub mod text;
 
 use std::path::Path;
 

@@ -7,21 +7,7 @@ use crate::model::{Device, ScanFile};
 /// Widest the table gets: fits a 100-column terminal.
 const WIDTH: u16 = 100;
 
-/// Device-supplied text is data: control characters become visible escapes
-/// and long text is cut, so a hostile agent cannot redraw the terminal.
-pub fn cell(text: &str, max: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
-    if clean.chars().count() > max {
-        let cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    } else {
-        clean
-    }
-}
+pub use super::text::one_line as cell;
 
 fn rtt(d: &Device) -> String {
     match d.icmp.as_ref().and_then(|i| i.rtt_ms.as_ref()) {
