@@ -753,3 +753,140 @@ async fn an_agent_without_lldp_has_no_neighbours_and_no_error() {
     assert!(n.is_empty());
     assert!(stopped.is_none(), "{stopped:?}");
 }
+
+// -------------------------------------------------------------- the sweep
+
+mod sweep_edge {
+    use super::*;
+    use crate::event::{Cancel, Events};
+    use crate::probe::fake::FakeSweep;
+    use crate::probe::sweep::{sweep_over, SweepOptions};
+    use crate::targets::{arg_tokens, TargetSet};
+
+    fn ip(n: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, n))
+    }
+
+    fn opts(retries: u32) -> SweepOptions {
+        SweepOptions {
+            rate: 10_000,
+            timeout: Duration::from_millis(500),
+            retries,
+            icmp: true,
+            communities: vec!["public".into(), "s3cret".into()],
+            snmp_max_block: 65_536,
+            answers: None,
+            ident: 7,
+            req_id: 42,
+        }
+    }
+
+    fn targets(spec: &str) -> TargetSet {
+        TargetSet::build(&arg_tokens(&[spec.to_string()]), &[], false).expect("targets")
+    }
+
+    async fn run(
+        net: &FakeSweep,
+        t: &TargetSet,
+        o: &SweepOptions,
+    ) -> crate::probe::sweep::SweepResult {
+        let (_stop, cancel) = Cancel::new();
+        let (events, _rx) = Events::channel();
+        sweep_over(net, t, o, &events, &cancel)
+            .await
+            .expect("sweep")
+    }
+
+    fn lab() -> FakeSweep {
+        let mut net = FakeSweep::default();
+        net.live.extend([ip(1), ip(2)]);
+        // a firewall that drops ping but runs an agent
+        net.agents
+            .insert(ip(3), ("s3cret".into(), vec![Version::V2C], "fw-1".into()));
+        net.agents
+            .insert(ip(2), ("public".into(), vec![Version::V1], "old-sw".into()));
+        net
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sweep_finds_pinging_hosts_and_agents_that_drop_ping() {
+        let net = lab();
+        let t = targets("192.0.2.0/29"); // .1 to .6
+        let r = run(&net, &t, &opts(1)).await;
+        let mut alive: Vec<IpAddr> = r.icmp_alive.iter().copied().collect();
+        alive.sort();
+        assert_eq!(alive, [ip(1), ip(2)]);
+        assert_eq!(r.snmp[&ip(3)].rank, 1, "s3cret over v2c");
+        assert_eq!(r.snmp[&ip(3)].system.sys_name.as_deref(), Some("fw-1"));
+        // the v1-only agent answers the last pass's v1 GET
+        assert_eq!(r.snmp[&ip(2)].rank, 2, "public over v1");
+        assert!(!r.snmp.contains_key(&ip(4)));
+        assert_eq!(r.send_errors, 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_go_only_to_addresses_still_silent() {
+        let net = lab();
+        let t = targets("192.0.2.0/29");
+        let r = run(&net, &t, &opts(1)).await;
+        let sent = net.sent.lock().unwrap().clone();
+        let to = |a: IpAddr| sent.iter().filter(|(x, _)| *x == a).count();
+        // pass 0: echo + 2 v2c GETs each; pass 1 (the last): + 2 v1 GETs
+        assert_eq!(to(ip(5)), 3 + 5, "a silent address gets both passes");
+        assert_eq!(to(ip(1)), 3 + 4, "pings but no agent: SNMP again, no echo");
+        assert_eq!(
+            to(ip(3)),
+            3 + 1,
+            "an agent that drops ping: only the echo again"
+        );
+        assert_eq!(r.packets_sent, sent.len() as u64);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_first_echo_is_found_by_the_retry() {
+        let mut net = lab();
+        net.drop_echoes = 1;
+        let t = targets("192.0.2.1-2");
+        assert!(
+            run(&net, &t, &opts(0)).await.icmp_alive.is_empty(),
+            "no retry: lost"
+        );
+        let r = run(&net, &t, &opts(1)).await;
+        assert_eq!(r.icmp_alive.len(), 2, "the second pass finds both");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_from_outside_the_targets_is_not_taken() {
+        let mut net = lab();
+        net.answer_from.insert(ip(1), ip(200));
+        let t = targets("192.0.2.1");
+        let r = run(&net, &t, &opts(0)).await;
+        assert!(r.icmp_alive.is_empty(), "{:?}", r.icmp_alive);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn complete_answers_are_handed_on_while_the_sweep_runs() {
+        let net = lab();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let o = SweepOptions {
+            answers: Some(tx),
+            ..opts(0)
+        };
+        let r = run(&net, &targets("192.0.2.3"), &o).await;
+        let (got, answer) = rx.try_recv().expect("dispatched");
+        assert_eq!((got, answer.rank), (ip(3), 1));
+        assert!(r.dispatched.contains(&ip(3)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_communities_means_no_snmp_in_the_sweep() {
+        let net = lab();
+        let o = SweepOptions {
+            communities: Vec::new(),
+            ..opts(0)
+        };
+        let r = run(&net, &targets("192.0.2.0/29"), &o).await;
+        assert!(r.snmp.is_empty());
+        assert!(net.sent.lock().unwrap().iter().all(|(_, snmp)| !snmp));
+    }
+}

@@ -357,3 +357,118 @@ impl Exchange for FakeExchange {
 pub fn oids_of(vbs: &[VarBind]) -> Vec<String> {
     vbs.iter().map(|(o, _)| crate::oid::oid_string(o)).collect()
 }
+
+// ------------------------------------------------------------ the sweep
+
+use super::snmp::{credentials, SweepAnswer};
+use super::sweep::{Reply as SweepReply, SweepLink, SweepNet, SweepOptions};
+use crate::model::Snmp;
+use crate::targets::TargetSet;
+use std::net::SocketAddr;
+use tokio::sync::mpsc;
+
+/// Hosts and agents the sweep's test double answers for.
+#[derive(Debug, Default, Clone)]
+pub struct FakeSweep {
+    /// Addresses that answer echoes.
+    pub live: std::collections::BTreeSet<IpAddr>,
+    /// Agents: address → (community, versions spoken, sysName).
+    pub agents: BTreeMap<IpAddr, (String, Vec<Version>, String)>,
+    /// Echoes each address drops before answering one.
+    pub drop_echoes: u64,
+    /// Answers come from this address instead (a multi-homed agent).
+    pub answer_from: BTreeMap<IpAddr, IpAddr>,
+    /// Every send, in order: (address, is SNMP).
+    pub sent: Arc<Mutex<Vec<(IpAddr, bool)>>>,
+}
+
+struct FakeSweepLink {
+    net: FakeSweep,
+    communities: Vec<String>,
+    replies: mpsc::UnboundedSender<SweepReply>,
+    echoes_seen: Mutex<BTreeMap<IpAddr, u64>>,
+}
+
+impl SweepNet for FakeSweep {
+    fn open<'a>(
+        &'a self,
+        _targets: &'a TargetSet,
+        opts: &'a SweepOptions,
+        replies: mpsc::UnboundedSender<SweepReply>,
+    ) -> BoxFuture<'a, Result<Box<dyn SweepLink>, crate::error::ProbeError>> {
+        Box::pin(async move {
+            Ok(Box::new(FakeSweepLink {
+                net: self.clone(),
+                communities: opts.communities.clone(),
+                replies,
+                echoes_seen: Mutex::new(BTreeMap::new()),
+            }) as Box<dyn SweepLink>)
+        })
+    }
+}
+
+impl FakeSweepLink {
+    fn from(&self, ip: IpAddr) -> IpAddr {
+        self.net.answer_from.get(&ip).copied().unwrap_or(ip)
+    }
+}
+
+impl SweepLink for FakeSweepLink {
+    fn echo(&self, ip: IpAddr, _seq: u16) -> BoxFuture<'_, Option<std::io::Result<()>>> {
+        Box::pin(async move {
+            lock_any(&self.net.sent).push((ip, false));
+            let n = {
+                let mut seen = lock_any(&self.echoes_seen);
+                let n = seen.entry(ip).or_insert(0);
+                *n += 1;
+                *n
+            };
+            if self.net.live.contains(&ip) && n > self.net.drop_echoes {
+                let _ = self.replies.send(SweepReply::Icmp(self.from(ip)));
+            }
+            Some(Ok(()))
+        })
+    }
+
+    fn snmp<'a>(
+        &'a self,
+        to: SocketAddr,
+        datagram: &'a [u8],
+    ) -> BoxFuture<'a, Option<std::io::Result<()>>> {
+        Box::pin(async move {
+            let ip = to.ip();
+            lock_any(&self.net.sent).push((ip, true));
+            let Ok(pdu) = snmp2::Pdu::from_bytes(datagram) else {
+                return Some(Ok(()));
+            };
+            let (Ok(version), Some((community, versions, name))) =
+                (pdu.version(), self.net.agents.get(&ip))
+            else {
+                return Some(Ok(()));
+            };
+            if pdu.community != community.as_bytes() || !versions.contains(&version) {
+                return Some(Ok(()));
+            }
+            let rank = credentials(&self.communities, &[]).iter().position(
+                |c| matches!(c, Credential::Community(v, c) if *v == version && c == community),
+            );
+            if let Some(rank) = rank {
+                let answer = SweepAnswer {
+                    rank,
+                    complete: true,
+                    system: Snmp {
+                        version: super::snmp::version_of(version),
+                        sys_name: Some(name.clone()),
+                        ..Snmp::default()
+                    },
+                };
+                let _ = self.replies.send(SweepReply::Snmp(self.from(ip), answer));
+            }
+            Some(Ok(()))
+        })
+    }
+}
+
+fn lock_any<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use snmp2::Version;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
@@ -62,9 +63,77 @@ pub struct SweepResult {
     pub dispatched: HashSet<IpAddr>,
 }
 
-enum Reply {
+/// A reply to the sweep: an echo reply, or an agent's answer.
+#[derive(Debug, Clone)]
+pub enum Reply {
     Icmp(IpAddr),
     Snmp(IpAddr, SweepAnswer),
+}
+
+/// The sweep's side of the network edge: opens what the sweep sends with,
+/// and delivers every reply to `replies` (receiver tasks, in the real
+/// network). A test double answers from a list of live hosts and agents.
+pub trait SweepNet: Send + Sync {
+    fn open<'a>(
+        &'a self,
+        targets: &'a TargetSet,
+        opts: &'a SweepOptions,
+        replies: mpsc::UnboundedSender<Reply>,
+    ) -> BoxFuture<'a, Result<Box<dyn SweepLink>, ProbeError>>;
+}
+
+/// Sends of one sweep. `None`: nothing to send this address's family with.
+pub trait SweepLink: Send + Sync {
+    /// An ICMP echo request of sequence `seq`.
+    fn echo(&self, ip: IpAddr, seq: u16) -> BoxFuture<'_, Option<std::io::Result<()>>>;
+    /// One SNMP request datagram to `to` (port 161).
+    fn snmp<'a>(
+        &'a self,
+        to: SocketAddr,
+        datagram: &'a [u8],
+    ) -> BoxFuture<'a, Option<std::io::Result<()>>>;
+}
+
+/// The machine's network: raw (or ping) ICMP sockets and an unconnected
+/// UDP socket per address family.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Wire;
+
+impl SweepNet for Wire {
+    fn open<'a>(
+        &'a self,
+        targets: &'a TargetSet,
+        opts: &'a SweepOptions,
+        replies: mpsc::UnboundedSender<Reply>,
+    ) -> BoxFuture<'a, Result<Box<dyn SweepLink>, ProbeError>> {
+        Box::pin(async move {
+            Ok(Box::new(open_sockets(targets, opts, &replies).await?) as Box<dyn SweepLink>)
+        })
+    }
+}
+
+impl SweepLink for Sockets {
+    fn echo(&self, ip: IpAddr, seq: u16) -> BoxFuture<'_, Option<std::io::Result<()>>> {
+        Box::pin(async move {
+            let sock = if ip.is_ipv4() {
+                &self.echo4
+            } else {
+                &self.echo6
+            };
+            Some(sock.as_ref()?.send(ip, seq).await)
+        })
+    }
+
+    fn snmp<'a>(
+        &'a self,
+        to: SocketAddr,
+        datagram: &'a [u8],
+    ) -> BoxFuture<'a, Option<std::io::Result<()>>> {
+        Box::pin(async move {
+            let sock = if to.is_ipv4() { &self.udp4 } else { &self.udp6 };
+            Some(sock.as_ref()?.send_to(datagram, to).await.map(|_| ()))
+        })
+    }
 }
 
 /// The sockets of a sweep and their receiver tasks.
@@ -165,7 +234,22 @@ struct State<'a> {
     events: &'a Events,
 }
 
-impl State<'_> {
+impl<'a> State<'a> {
+    fn new(
+        targets: &'a TargetSet,
+        opts: &'a SweepOptions,
+        rx: mpsc::UnboundedReceiver<Reply>,
+        events: &'a Events,
+    ) -> State<'a> {
+        State {
+            targets,
+            answers: opts.answers.as_ref(),
+            out: SweepResult::default(),
+            rx,
+            events,
+        }
+    }
+
     fn take(&mut self, r: Reply) {
         match r {
             Reply::Icmp(ip) => {
@@ -197,6 +281,36 @@ impl State<'_> {
         }
     }
 
+    /// Before re-sending to the address of position `ord`, its previous
+    /// request must be older than the timeout: collect replies until then.
+    /// `marks` are (position, time sent) of the previous pass, `at` the
+    /// cursor into them.
+    async fn wait_for_previous(
+        &mut self,
+        marks: &[(u64, Instant)],
+        at: &mut usize,
+        ord: u64,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) {
+        while marks.get(*at).is_some_and(|m| m.0 < ord) {
+            *at += 1;
+        }
+        if let Some(&(_, sent)) = marks.get(*at) {
+            if sent + timeout > Instant::now() {
+                self.collect_until(sent + timeout, cancel).await;
+            }
+        }
+    }
+
+    /// Whether `ip` still needs its echo and its SNMP GETs.
+    fn needs(&self, ip: IpAddr, icmp: bool, snmp: bool) -> (bool, bool) {
+        (
+            icmp && !self.out.icmp_alive.contains(&ip),
+            snmp && !self.out.snmp.contains_key(&ip),
+        )
+    }
+
     fn drain(&mut self) {
         while let Ok(r) = self.rx.try_recv() {
             self.take(r);
@@ -221,10 +335,11 @@ impl State<'_> {
 
 /// Count a send; a refused one (no route, full buffer) is an error count,
 /// never a reason to stop the sweep.
-fn tally(out: &mut SweepResult, r: std::io::Result<impl Sized>) {
+fn tally(out: &mut SweepResult, r: Option<std::io::Result<()>>) {
     match r {
-        Ok(_) => out.packets_sent += 1,
-        Err(_) => out.send_errors += 1,
+        Some(Ok(())) => out.packets_sent += 1,
+        Some(Err(_)) => out.send_errors += 1,
+        None => {}
     }
 }
 
@@ -232,33 +347,40 @@ fn tally(out: &mut SweepResult, r: std::io::Result<impl Sized>) {
 /// pass's "older than the timeout" check.
 const MARK_EVERY: u64 = 1024;
 
-/// Run the sweep over `targets`.
+/// Run the sweep over `targets`, on the machine's network.
 pub async fn sweep(
     targets: &TargetSet,
     opts: &SweepOptions,
     events: &Events,
     cancel: &Cancel,
 ) -> Result<SweepResult, ProbeError> {
+    sweep_over(&Wire, targets, opts, events, cancel).await
+}
+
+/// Run the sweep over `targets` through `net`.
+pub async fn sweep_over(
+    net: &dyn SweepNet,
+    targets: &TargetSet,
+    opts: &SweepOptions,
+    events: &Events,
+    cancel: &Cancel,
+) -> Result<SweepResult, ProbeError> {
     let (tx, rx) = mpsc::unbounded_channel();
-    let socks = open_sockets(targets, opts, &tx).await?;
-    drop(tx);
-    let mut st = State {
-        targets,
-        answers: opts.answers.as_ref(),
-        out: SweepResult::default(),
-        rx,
-        events,
-    };
+    let link = net.open(targets, opts, tx).await?;
+    let mut st = State::new(targets, opts, rx, events);
     let snmp = !opts.communities.is_empty();
     // v2c in every pass; v1 (for agents that know nothing newer) only in
     // the last pass, which every silent address reaches anyway
-    let encode = |v: Version| -> Vec<Vec<u8>> {
-        opts.communities
-            .iter()
-            .map(|c| encode_get(v, c.as_bytes(), opts.req_id, &SYSTEM_OIDS))
-            .collect()
-    };
-    let (v2c_requests, v1_requests) = (encode(Version::V2C), encode(Version::V1));
+    let (v2c_requests, v1_requests) = (
+        system_gets(opts, Version::V2C),
+        system_gets(opts, Version::V1),
+    );
+    let early: Vec<&[u8]> = v2c_requests.iter().map(Vec::as_slice).collect();
+    let last: Vec<&[u8]> = v2c_requests
+        .iter()
+        .chain(&v1_requests)
+        .map(Vec::as_slice)
+        .collect();
     let mut pacer = Pacer::new(opts.rate);
     let total = u64::try_from(targets.len()).unwrap_or(u64::MAX);
     let mut prev_marks: Vec<(u64, Instant)> = Vec::new();
@@ -269,12 +391,8 @@ pub async fn sweep(
         } else {
             Phase::Retry
         };
-        let pending = if pass == 0 {
-            total
-        } else {
-            st.drain();
-            total.saturating_sub(answered(&st.out, opts.icmp, snmp) as u64)
-        };
+        st.drain();
+        let pending = total.saturating_sub(answered(&st.out, opts.icmp, snmp) as u64);
         if pending == 0 {
             break;
         }
@@ -303,60 +421,26 @@ pub async fn sweep(
                 marks.push((ord, Instant::now()));
             }
             let snmp = snmp && block <= opts.snmp_max_block;
-            let mut need_icmp = opts.icmp && !st.out.icmp_alive.contains(&ip);
-            let mut need_snmp = snmp && !st.out.snmp.contains_key(&ip);
-            if !need_icmp && !need_snmp {
+            if st.needs(ip, opts.icmp, snmp) == (false, false) {
                 continue;
             }
             if pass > 0 {
-                // the previous request must be older than the timeout
-                while prev_marks.get(mark_i).is_some_and(|m| m.0 < ord) {
-                    mark_i += 1;
-                }
-                if let Some(&(_, at)) = prev_marks.get(mark_i) {
-                    if at + opts.timeout > Instant::now() {
-                        st.collect_until(at + opts.timeout, cancel).await;
-                        need_icmp = opts.icmp && !st.out.icmp_alive.contains(&ip);
-                        need_snmp = snmp && !st.out.snmp.contains_key(&ip);
-                        if !need_icmp && !need_snmp {
-                            continue;
-                        }
-                    }
-                }
+                st.wait_for_previous(&prev_marks, &mut mark_i, ord, opts.timeout, cancel)
+                    .await;
+            }
+            let (need_icmp, need_snmp) = st.needs(ip, opts.icmp, snmp);
+            if !need_icmp && !need_snmp {
+                continue;
             }
             pacer.tick().await;
             advanced += 1;
-            let seq = pass as u16;
-            if need_icmp {
-                let sock = if ip.is_ipv4() {
-                    &socks.echo4
-                } else {
-                    &socks.echo6
-                };
-                if let Some(sock) = sock {
-                    let r = sock.send(ip, seq).await;
-                    tally(&mut st.out, r);
-                }
-            }
-            if need_snmp {
-                let sock = if ip.is_ipv4() {
-                    &socks.udp4
-                } else {
-                    &socks.udp6
-                };
-                if let Some(sock) = sock {
-                    let to = SocketAddr::new(ip, SNMP_PORT);
-                    let v1 = if pass == opts.retries {
-                        &v1_requests[..]
-                    } else {
-                        &[]
-                    };
-                    for req in v2c_requests.iter().chain(v1) {
-                        let r = sock.send_to(req, to).await;
-                        tally(&mut st.out, r);
-                    }
-                }
-            }
+            let requests: &[&[u8]] = match (need_snmp, pass == opts.retries) {
+                (false, _) => &[],
+                (true, true) => &last,
+                (true, false) => &early,
+            };
+            let echo = need_icmp.then_some(pass as u16);
+            send_probes(&*link, &mut st.out, ip, echo, requests).await;
             last_send = Instant::now();
         }
         events.emit(Event::Advanced {
@@ -368,8 +452,33 @@ pub async fn sweep(
         events.emit(Event::Finished { phase });
     }
     st.collect_until(last_send + opts.timeout, cancel).await;
-    drop(socks);
+    drop(link);
     Ok(st.out)
+}
+
+/// The sweep's GET of the system group, one per community, in `v`.
+fn system_gets(opts: &SweepOptions, v: Version) -> Vec<Vec<u8>> {
+    opts.communities
+        .iter()
+        .map(|c| encode_get(v, c.as_bytes(), opts.req_id, &SYSTEM_OIDS))
+        .collect()
+}
+
+/// One address's probes: its echo (of sequence `echo`) and its SNMP GETs.
+async fn send_probes(
+    link: &dyn SweepLink,
+    out: &mut SweepResult,
+    ip: IpAddr,
+    echo: Option<u16>,
+    requests: &[&[u8]],
+) {
+    if let Some(seq) = echo {
+        tally(out, link.echo(ip, seq).await);
+    }
+    let to = SocketAddr::new(ip, SNMP_PORT);
+    for req in requests {
+        tally(out, link.snmp(to, req).await);
+    }
 }
 
 /// Addresses that need nothing more.
