@@ -10,8 +10,7 @@ use regex::Regex;
 
 /// Functions still over the limit, with the length they may not exceed.
 /// Split one, and take it off the list.
-const LONG_FUNCTIONS: [(&str, &str, usize); 3] = [
-    ("diff/mod.rs", "compare", 133),
+const LONG_FUNCTIONS: [(&str, &str, usize); 2] = [
     ("commands/scan.rs", "run", 108),
     ("collect/walk.rs", "walk_rows", 108),
 ];

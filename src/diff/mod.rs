@@ -144,138 +144,6 @@ fn health_state(d: &Device, rules: &Rules) -> Option<HealthLevel> {
     })
 }
 
-fn name_of(d: &Device) -> Option<String> {
-    d.snmp
-        .as_ref()
-        .and_then(|s| s.sys_name.clone())
-        .filter(|n| !n.trim().is_empty())
-}
-
-fn object_id(d: &Device) -> Option<&str> {
-    d.snmp.as_ref().and_then(|s| s.sys_object_id.as_deref())
-}
-
-/// Could `a` and `b` be the same box? Not when both carry a serial, or a
-/// sysObjectID, and they differ.
-fn compatible(a: &Device, b: &Device) -> bool {
-    let clash = |x: Option<&str>, y: Option<&str>| matches!((x, y), (Some(x), Some(y)) if x != y);
-    !clash(a.serial.as_deref(), b.serial.as_deref()) && !clash(object_id(a), object_id(b))
-}
-
-fn interface_macs(d: &Device) -> BTreeSet<&str> {
-    d.interfaces
-        .iter()
-        .flatten()
-        .filter_map(|i| i.mac.as_deref())
-        .collect()
-}
-
-/// How a pair was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pairing {
-    Same,
-    Replaced,
-}
-
-/// Pair baseline devices (`b`) with scan devices (`s`); returns (b, s, how).
-fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
-    let mut pairs = Vec::new();
-    let mut used_b = vec![false; b.len()];
-    let mut used_s = vec![false; s.len()];
-    // a key pairs two devices when it is unique on both sides
-    let by_key = |pairs: &mut Vec<(usize, usize, Pairing)>,
-                  used_b: &mut Vec<bool>,
-                  used_s: &mut Vec<bool>,
-                  key: &dyn Fn(&Device) -> Option<String>| {
-        let index = |list: &[&Device], used: &[bool]| {
-            let mut m: HashMap<String, Option<usize>> = HashMap::new();
-            for (i, d) in list.iter().enumerate() {
-                if used[i] {
-                    continue;
-                }
-                if let Some(k) = key(d) {
-                    m.entry(k).and_modify(|v| *v = None).or_insert(Some(i));
-                }
-            }
-            m
-        };
-        let mb = index(b, used_b);
-        let ms = index(s, used_s);
-        let mut found: Vec<(usize, usize)> = mb
-            .iter()
-            .filter_map(|(k, bi)| Some(((*bi)?, (*ms.get(k)?)?)))
-            .filter(|(bi, si)| compatible(b[*bi], s[*si]))
-            .collect();
-        found.sort_unstable();
-        for (bi, si) in found {
-            used_b[bi] = true;
-            used_s[si] = true;
-            pairs.push((bi, si, Pairing::Same));
-        }
-    };
-    by_key(&mut pairs, &mut used_b, &mut used_s, &|d| {
-        d.serial.clone().filter(|x| !x.trim().is_empty())
-    });
-    // shared interface MACs: the pair with the most in common, if unambiguous
-    let mac_owners = |list: &[&Device], used: &[bool]| {
-        let mut m: HashMap<String, Option<usize>> = HashMap::new();
-        for (i, d) in list.iter().enumerate() {
-            if !used[i] {
-                for mac in interface_macs(d) {
-                    m.entry(mac.to_string())
-                        .and_modify(|v| {
-                            if *v != Some(i) {
-                                *v = None;
-                            }
-                        })
-                        .or_insert(Some(i));
-                }
-            }
-        }
-        m
-    };
-    let (ob, os) = (mac_owners(b, &used_b), mac_owners(s, &used_s));
-    let mut shared: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for (mac, bi) in &ob {
-        if let (Some(bi), Some(Some(si))) = (bi, os.get(mac)) {
-            *shared.entry((*bi, *si)).or_default() += 1;
-        }
-    }
-    let mut ranked: Vec<((usize, usize), usize)> = shared.into_iter().collect();
-    ranked.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
-    for ((bi, si), _) in ranked {
-        if !used_b[bi] && !used_s[si] && compatible(b[bi], s[si]) {
-            used_b[bi] = true;
-            used_s[si] = true;
-            pairs.push((bi, si, Pairing::Same));
-        }
-    }
-    by_key(&mut pairs, &mut used_b, &mut used_s, &name_of);
-    // same address: the same device if compatible, else a replacement
-    let at: HashMap<IpAddr, usize> = s
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !used_s[*i])
-        .map(|(i, d)| (d.ip, i))
-        .collect();
-    for (bi, d) in b.iter().enumerate() {
-        if used_b[bi] {
-            continue;
-        }
-        if let Some(&si) = at.get(&d.ip) {
-            let how = if compatible(d, s[si]) {
-                Pairing::Same
-            } else {
-                Pairing::Replaced
-            };
-            used_b[bi] = true;
-            used_s[si] = true;
-            pairs.push((bi, si, how));
-        }
-    }
-    pairs
-}
-
 fn parse_time(t: &str) -> Option<SystemTime> {
     humantime::parse_rfc3339_weak(t).ok()
 }
@@ -401,128 +269,175 @@ fn compare(
     rules: &Rules,
     out: &mut Vec<Change>,
 ) {
-    let change = |kind: Kind,
-                  field: Option<String>,
-                  from: Option<String>,
-                  to: Option<String>,
-                  text: String| Change {
-        kind,
-        ip: new.ip.to_string(),
-        old_ip: None,
-        id: new.id.clone(),
-        name: name_of(new).or_else(|| name_of(old)),
-        field,
-        from,
-        to,
-        text,
+    let mut c = Changes {
+        old,
+        new,
+        label: describe(new),
+        out,
     };
-    let label = describe(new);
     if old.ip != new.ip {
-        let mut c = change(
-            Kind::Moved,
-            None,
-            Some(old.ip.to_string()),
-            Some(new.ip.to_string()),
-            format!("{label} moved from {} to {}", old.ip, new.ip),
-        );
-        c.old_ip = Some(old.ip.to_string());
-        out.push(c);
+        let text = format!("{} moved from {} to {}", c.label, old.ip, new.ip);
+        let (from, to) = (old.ip.to_string(), new.ip.to_string());
+        c.push(Kind::Moved, None, Some(from.clone()), Some(to), text);
+        if let Some(last) = c.out.last_mut() {
+            last.old_ip = Some(from);
+        }
     }
     // fields: only where both scans read the device (SNMP silent now is a
     // health matter, not every field turning null)
     if old.snmp.is_some() && new.snmp.is_some() {
-        for f in FIELDS {
-            if rules.fields.contains(f) {
-                continue;
-            }
-            let (x, y) = (field(old, f), field(new, f));
-            if x != y {
-                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
-                out.push(change(
-                    Kind::Changed,
-                    Some(f.to_string()),
-                    x.clone(),
-                    y.clone(),
-                    format!("{label}: {f} {:?} → {:?}", show(&x), show(&y)),
-                ));
-            }
-        }
+        field_changes(&mut c, rules);
     }
     let rebooted = reboot(old, new, elapsed, slack_s);
-    if let Some(c) = &rebooted {
-        out.push(change(
+    if let Some((expected, now)) = &rebooted {
+        let text = format!(
+            "{} rebooted: uptime {now} (expected about {expected})",
+            c.label
+        );
+        c.push(
             Kind::Rebooted,
             Some("uptime".into()),
-            Some(c.0.clone()),
-            Some(c.1.clone()),
-            format!("{label} rebooted: uptime {} (expected about {})", c.1, c.0),
-        ));
+            Some(expected.clone()),
+            Some(now.clone()),
+            text,
+        );
     }
     if let (Some(a), Some(b)) = (&old.interfaces, &new.interfaces) {
         for (name, from, to, text) in interface_changes(a, b, rules, rebooted.is_some()) {
-            out.push(change(
+            let text = format!("{}: interface {name} {text}", c.label);
+            c.push(
                 Kind::Interfaces,
                 Some(format!("interface {name}")),
                 from,
                 to,
-                format!("{label}: interface {name} {text}"),
-            ));
+                text,
+            );
         }
     }
-    if let (Some(a), Some(b)) = (&old.neighbors, &new.neighbors) {
-        let (ka, kb) = (link_keys(a), link_keys(b));
-        for l in ka.difference(&kb) {
-            out.push(change(
-                Kind::Links,
-                Some("link".into()),
-                Some(l.clone()),
-                None,
-                format!("{label}: link gone: {l}"),
-            ));
-        }
-        for l in kb.difference(&ka) {
-            out.push(change(
-                Kind::Links,
-                Some("link".into()),
-                None,
-                Some(l.clone()),
-                format!("{label}: new link: {l}"),
-            ));
-        }
+    link_changes(&mut c);
+    health_change(&mut c, rules);
+    rtt_change(&mut c, rules);
+}
+
+/// The changes of one device pair, as they are found.
+struct Changes<'a> {
+    old: &'a Device,
+    new: &'a Device,
+    /// How the device is named in a change's text.
+    label: String,
+    out: &'a mut Vec<Change>,
+}
+
+impl Changes<'_> {
+    fn push(
+        &mut self,
+        kind: Kind,
+        field: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+        text: String,
+    ) {
+        self.out.push(Change {
+            kind,
+            ip: self.new.ip.to_string(),
+            old_ip: None,
+            id: self.new.id.clone(),
+            name: name_of(self.new).or_else(|| name_of(self.old)),
+            field,
+            from,
+            to,
+            text,
+        });
     }
-    if let (Some(x), Some(y)) = (health_state(old, rules), health_state(new, rules)) {
+}
+
+/// The compared fields that differ (those the rules do not ignore).
+fn field_changes(c: &mut Changes, rules: &Rules) {
+    for f in FIELDS {
+        if rules.fields.contains(f) {
+            continue;
+        }
+        let (x, y) = (field(c.old, f), field(c.new, f));
         if x != y {
-            let why = new
-                .health
-                .as_ref()
-                .map(|h| h.reasons.join("; "))
-                .filter(|r| !r.is_empty())
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            out.push(change(
-                Kind::Health,
-                Some("health".into()),
-                Some(x.to_string()),
-                Some(y.to_string()),
-                format!("{label}: health {x} → {y}{why}"),
-            ));
+            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
+            let text = format!("{}: {f} {:?} → {:?}", c.label, show(&x), show(&y));
+            c.push(Kind::Changed, Some(f.to_string()), x, y, text);
         }
     }
+}
+
+/// Neighbour links gone and new.
+fn link_changes(c: &mut Changes) {
+    let (Some(a), Some(b)) = (&c.old.neighbors, &c.new.neighbors) else {
+        return;
+    };
+    let (ka, kb) = (link_keys(a), link_keys(b));
+    for l in ka.difference(&kb) {
+        let text = format!("{}: link gone: {l}", c.label);
+        c.push(
+            Kind::Links,
+            Some("link".into()),
+            Some(l.clone()),
+            None,
+            text,
+        );
+    }
+    for l in kb.difference(&ka) {
+        let text = format!("{}: new link: {l}", c.label);
+        c.push(
+            Kind::Links,
+            Some("link".into()),
+            None,
+            Some(l.clone()),
+            text,
+        );
+    }
+}
+
+/// A health transition, judged on the checks the diff compares.
+fn health_change(c: &mut Changes, rules: &Rules) {
+    let (Some(x), Some(y)) = (health_state(c.old, rules), health_state(c.new, rules)) else {
+        return;
+    };
+    if x == y {
+        return;
+    }
+    let why = c
+        .new
+        .health
+        .as_ref()
+        .map(|h| h.reasons.join("; "))
+        .filter(|r| !r.is_empty())
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let text = format!("{}: health {x} → {y}{why}", c.label);
+    c.push(
+        Kind::Health,
+        Some("health".into()),
+        Some(x.to_string()),
+        Some(y.to_string()),
+        text,
+    );
+}
+
+/// An RTT regression beyond the rules' factor and margin.
+fn rtt_change(c: &mut Changes, rules: &Rules) {
     let avg = |d: &Device| {
         d.icmp
             .as_ref()
             .and_then(|i| i.rtt_ms.as_ref())
             .map(|r| r.avg)
     };
-    if let (Some(x), Some(y)) = (avg(old), avg(new)) {
+    if let (Some(x), Some(y)) = (avg(c.old), avg(c.new)) {
         if y > x * rules.rtt_factor && y - x > rules.rtt_ms {
-            out.push(change(
+            let text = format!("{}: RTT {x:.2} ms → {y:.2} ms", c.label);
+            c.push(
                 Kind::Rtt,
                 Some("rtt_ms".into()),
                 Some(format!("{x}")),
                 Some(format!("{y}")),
-                format!("{label}: RTT {x:.2} ms → {y:.2} ms"),
-            ));
+                text,
+            );
         }
     }
 }
@@ -661,6 +576,9 @@ fn link_keys(list: &[Neighbor]) -> BTreeSet<String> {
         })
         .collect()
 }
+
+mod pairing;
+use pairing::{name_of, pair, Pairing};
 
 #[cfg(test)]
 mod tests;
