@@ -120,39 +120,7 @@ pub async fn walk_rows(
         }
         // answers come row by row: varbind k belongs to live column k % n
         let n = if bulk { live.len() } else { oids.len() };
-        let mut progressed = false;
-        for (k, (oid, val)) in vbs.into_iter().enumerate() {
-            let c = &mut cols[live[k % n]];
-            if c.done {
-                continue;
-            }
-            if !oid.starts_with(&c.prefix)
-                || matches!(val, Val::EndOfMibView)
-                || until.is_some_and(|u| oid[c.prefix.len()..] >= *u)
-            {
-                c.done = true;
-                continue;
-            }
-            if oid <= c.cursor {
-                c.done = true;
-                out.stopped = Some(format!(
-                    "agent loops: {} after {}",
-                    oid_string(&oid),
-                    oid_string(&c.cursor)
-                ));
-                continue;
-            }
-            c.cursor = oid.clone();
-            progressed = true;
-            let index = oid[c.prefix.len()..].to_vec();
-            if !out.rows.contains_key(&index) && out.rows.len() >= opts.row_cap {
-                c.done = true;
-                out.stopped = Some(format!("row cap {} reached", opts.row_cap));
-                continue;
-            }
-            let col = live[k % n];
-            out.rows.entry(index).or_default().insert(col, val);
-        }
+        let progressed = take(&mut cols, &live, n, vbs, until, opts.row_cap, &mut out);
         if !progressed && cols.iter().all(|c| c.done) {
             return out;
         }
@@ -162,4 +130,53 @@ pub async fn walk_rows(
             return out;
         }
     }
+}
+
+/// File one answer's varbinds into their columns' rows; `false` when none
+/// advanced a column. A column ends when the answer leaves it, at
+/// endOfMibView, past `until`, on a non-increasing OID (a looping agent,
+/// recorded in `out.stopped`), or at the row cap.
+fn take(
+    cols: &mut [Column],
+    live: &[usize],
+    n: usize,
+    vbs: Vec<(Vec<u64>, Val)>,
+    until: Option<&[u64]>,
+    row_cap: usize,
+    out: &mut Walked,
+) -> bool {
+    let mut progressed = false;
+    for (k, (oid, val)) in vbs.into_iter().enumerate() {
+        let col = live[k % n];
+        let c = &mut cols[col];
+        if c.done {
+            continue;
+        }
+        if !oid.starts_with(&c.prefix)
+            || matches!(val, Val::EndOfMibView)
+            || until.is_some_and(|u| oid[c.prefix.len()..] >= *u)
+        {
+            c.done = true;
+            continue;
+        }
+        if oid <= c.cursor {
+            c.done = true;
+            out.stopped = Some(format!(
+                "agent loops: {} after {}",
+                oid_string(&oid),
+                oid_string(&c.cursor)
+            ));
+            continue;
+        }
+        c.cursor = oid.clone();
+        progressed = true;
+        let index = oid[c.prefix.len()..].to_vec();
+        if !out.rows.contains_key(&index) && out.rows.len() >= row_cap {
+            c.done = true;
+            out.stopped = Some(format!("row cap {row_cap} reached"));
+            continue;
+        }
+        out.rows.entry(index).or_default().insert(col, val);
+    }
+    progressed
 }

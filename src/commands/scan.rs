@@ -136,17 +136,37 @@ pub async fn run(
     let _ = ui.await;
     let scan = result?;
 
+    report(a, &scan, drift, &outputs, fail.as_ref(), quiet)
+}
+
+/// A baseline, its diff rules and the drift outputs, when `--baseline`.
+type Drift = (
+    netcensus::model::ScanFile,
+    netcensus::diff::rules::Rules,
+    Vec<(PathBuf, Format)>,
+);
+
+/// Write the scan's outputs, save the baseline, compare with the old one;
+/// returns the exit code.
+fn report(
+    a: &ScanArgs,
+    scan: &netcensus::model::ScanFile,
+    drift: Option<Drift>,
+    outputs: &[(PathBuf, Format)],
+    fail: Option<&std::collections::BTreeSet<netcensus::diff::rules::Kind>>,
+    quiet: bool,
+) -> Result<i32, Error> {
     let color = super::color();
     let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     let scan_view = View {
         primary: Primary::Scan,
-        scan: Some(&scan),
+        scan: Some(scan),
         diff: None,
         check: None,
         color,
     };
     if let Some(p) = &a.interfaces_csv {
-        write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
+        write_atomic(p, report::csv::interfaces(scan).as_bytes())?;
     }
     if drift.is_none() || scan.interrupted {
         // an interrupted scan is not compared: no JUnit drift file then
@@ -163,18 +183,18 @@ pub async fn run(
         return Ok(EXIT_INTERRUPTED);
     }
     if let Some(p) = &a.save_baseline {
-        netcensus::baseline::save(&scan, p)?;
+        netcensus::baseline::save(scan, p)?;
     }
     let Some((old, rules, diff_files)) = drift else {
         return Ok(0);
     };
-    let d = netcensus::diff::diff(&old, &scan, &rules);
+    let d = netcensus::diff::diff(&old, scan, &rules);
     // -o files show the scan with its drift; --diff-output files the drift
     let with_drift = View {
         diff: Some(&d),
         ..scan_view
     };
-    super::emit(&with_drift, &outputs, None)?;
+    super::emit(&with_drift, outputs, None)?;
     let drift_view = View {
         primary: Primary::Diff,
         ..with_drift
@@ -186,5 +206,5 @@ pub async fn run(
         let view = if quiet { drift_view } else { with_drift };
         super::emit(&view, &[], Some(stdout))?;
     }
-    Ok(super::diff::verdict(&d, fail.as_ref()))
+    Ok(super::diff::verdict(&d, fail))
 }
