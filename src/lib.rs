@@ -18,6 +18,7 @@ pub mod probe;
 pub mod profile;
 pub mod report;
 pub mod scan;
+pub mod scanfile;
 pub mod settings;
 pub mod source;
 pub mod targets;

@@ -11,7 +11,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use netcensus::baseline;
 use netcensus::diff::{diff, Rules};
 use netcensus::model::ScanFile;
 use netcensus::report::{render, Format, Primary, View};
@@ -21,7 +20,7 @@ fn fixture(name: &str) -> ScanFile {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
-    baseline::load(&p).expect("fixture")
+    netcensus::scanfile::load(&p).expect("fixture")
 }
 
 struct Fixtures {

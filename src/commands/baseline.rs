@@ -9,7 +9,7 @@ use crate::cli::BaselineCommand;
 pub fn run(c: &BaselineCommand) -> Result<i32, Error> {
     match c {
         BaselineCommand::Save { scan, output } => {
-            let s = baseline::load(scan)?;
+            let s = netcensus::scanfile::load(scan)?;
             baseline::save(&s, output)?;
             Ok(0)
         }

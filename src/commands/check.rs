@@ -1,6 +1,5 @@
 //! `netcensus check TOPOLOGY SCAN`.
 
-use netcensus::baseline;
 use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::report::{Primary, View};
 use netcensus::topology;
@@ -12,7 +11,7 @@ pub fn run(a: &CheckArgs, quiet: bool) -> Result<i32, Error> {
     let files = super::outputs(&a.out.output, "-o", a.out.format)?;
     let mut topo = topology::load(&a.topology)?;
     topo.allow_unknown |= a.allow_unknown;
-    let scan = baseline::load(&a.scan)?;
+    let scan = netcensus::scanfile::load(&a.scan)?;
     let c = topology::check(&topo, &a.topology.display().to_string(), &scan);
     let view = View {
         primary: Primary::Check,

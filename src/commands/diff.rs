@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use netcensus::baseline;
 use netcensus::diff::{self, parse_kinds, Diff, Kind, Rules};
 use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::report::{Primary, View};
@@ -61,8 +60,8 @@ pub fn run(a: &DiffArgs, quiet: bool) -> Result<i32, Error> {
     let rules = rules(&a.drift)?;
     let fail = fail_on(&a.drift)?;
     let files = super::outputs(&a.out.output, "-o", a.out.format)?;
-    let old = baseline::load(&a.baseline)?;
-    let new = baseline::load(&a.scan)?;
+    let old = netcensus::scanfile::load(&a.baseline)?;
+    let new = netcensus::scanfile::load(&a.scan)?;
     let d = diff::diff(&old, &new, &rules);
     let view = View {
         primary: Primary::Diff,

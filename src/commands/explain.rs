@@ -10,7 +10,7 @@ use crate::cli::ExplainArgs;
 
 /// Print the evidence behind one device's classification.
 pub fn run(a: &ExplainArgs, profiles: &Profiles) -> Result<i32, Error> {
-    let scan = netcensus::baseline::load(&a.scan)?;
+    let scan = netcensus::scanfile::load(&a.scan)?;
     let want: IpAddr =
         a.ip.parse()
             .map_err(|_| Error::Usage(format!("'{}' is not an IP address", a.ip)))?;

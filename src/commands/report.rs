@@ -1,6 +1,5 @@
 //! `netcensus report SCAN [--diff BASELINE] [--check TOPOLOGY]`.
 
-use netcensus::baseline;
 use netcensus::diff;
 use netcensus::error::{Error, EXIT_FAILED};
 use netcensus::output::{check_writable, write_atomic};
@@ -22,9 +21,9 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
     if fail.is_some() && a.diff.is_none() {
         return Err(Error::Usage("--fail-on needs --diff BASELINE".into()));
     }
-    let scan = baseline::load(&a.scan)?;
+    let scan = netcensus::scanfile::load(&a.scan)?;
     let d = match &a.diff {
-        Some(b) => Some(diff::diff(&baseline::load(b)?, &scan, &rules)),
+        Some(b) => Some(diff::diff(&netcensus::scanfile::load(b)?, &scan, &rules)),
         None => None,
     };
     let c = match &a.check {

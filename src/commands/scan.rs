@@ -102,7 +102,7 @@ pub async fn run(
     // drift: every input checked before the sweep, not after it
     let drift = match &a.baseline {
         Some(p) => Some((
-            netcensus::baseline::load(p)?,
+            netcensus::scanfile::load(p)?,
             super::diff::rules(&a.drift)?,
             super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),

@@ -5,8 +5,5 @@ use serde::Serialize;
 
 /// Render one document.
 pub fn render<T: Serialize>(doc: &T) -> String {
-    // serializing plain data structs cannot fail
-    let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
-    s.push('\n');
-    s
+    crate::scanfile::to_json(doc)
 }

@@ -1,0 +1,64 @@
+//! The scan file on disk: read (any scan file or baseline, errors naming
+//! the file and line) and written (pretty JSON, stable field order, a
+//! trailing newline), for every command that loads or saves one.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{ScanFile, SCAN_SCHEMA};
+
+/// Read a scan file (or baseline); errors name the file and line.
+pub fn load(path: &Path) -> Result<ScanFile, Error> {
+    let bad = |reason: String| Error::ScanFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    parse(&text).map_err(bad)
+}
+
+/// Parse the text of a scan file.
+pub fn parse(text: &str) -> Result<ScanFile, String> {
+    let schema_error = |schema: Option<&str>| match schema {
+        Some(other) => format!(
+            "schema '{other}' is not {SCAN_SCHEMA} (not a netcensus scan file, or a newer one)"
+        ),
+        None => format!("no \"schema\": \"{SCAN_SCHEMA}\" field"),
+    };
+    match serde_json::from_str::<ScanFile>(text) {
+        Ok(s) if s.schema == SCAN_SCHEMA => Ok(s),
+        Ok(s) => Err(schema_error(Some(&s.schema))),
+        Err(e) => {
+            // a file of another kind gets a clear message, not a complaint
+            // about its first unexpected field (the text is read again only
+            // on this error path)
+            let head = serde_json::from_str::<serde_json::Value>(text).ok();
+            match head
+                .as_ref()
+                .map(|h| h.get("schema").and_then(|s| s.as_str()))
+            {
+                Some(schema) if schema != Some(SCAN_SCHEMA) => Err(schema_error(schema)),
+                _ => Err(format!("line {}: {}", e.line(), strip_position(&e))),
+            }
+        }
+    }
+}
+
+/// serde_json's message without its trailing " at line L column C".
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// One JSON document as netcensus writes it.
+pub fn to_json<T: Serialize>(doc: &T) -> String {
+    // serializing plain data structs cannot fail
+    let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
