@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod check;
 pub mod diff;
+pub mod drift;
 pub mod explain;
 pub mod profiles;
 pub mod report;

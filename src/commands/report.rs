@@ -16,8 +16,8 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
     if let Some(p) = &a.interfaces_csv {
         check_writable(p)?;
     }
-    let rules = super::diff::rules(&a.drift)?;
-    let fail = super::diff::fail_on(&a.drift)?;
+    let rules = super::drift::rules(&a.drift)?;
+    let fail = super::drift::fail_on(&a.drift)?;
     if fail.is_some() && a.diff.is_none() {
         return Err(Error::Usage("--fail-on needs --diff BASELINE".into()));
     }
@@ -47,7 +47,7 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
     super::emit(&view, &files, (!quiet).then_some(stdout))?;
     let drift_fails = d
         .as_ref()
-        .is_some_and(|d| super::diff::verdict(d, fail.as_ref()) != 0);
+        .is_some_and(|d| super::drift::verdict(d, fail.as_ref()) != 0);
     let check_fails = c.as_ref().is_some_and(|c| c.failed > 0);
     Ok(if drift_fails || check_fails {
         EXIT_FAILED

@@ -103,7 +103,7 @@ pub async fn run(
     let drift = match &a.baseline {
         Some(p) => Some((
             netcensus::scanfile::load(p)?,
-            super::diff::rules(&a.drift)?,
+            super::drift::rules(&a.drift)?,
             super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),
         None if !a.diff_output.is_empty() || a.drift.fail_on.is_some() => {
@@ -113,7 +113,7 @@ pub async fn run(
         }
         None => None,
     };
-    let fail = super::diff::fail_on(&a.drift)?;
+    let fail = super::drift::fail_on(&a.drift)?;
     if let Some(p) = &a.save_baseline {
         check_writable(p)?;
     }
@@ -206,5 +206,5 @@ fn report(
         let view = if quiet { drift_view } else { with_drift };
         super::emit(&view, &[], Some(stdout))?;
     }
-    Ok(super::diff::verdict(&d, fail))
+    Ok(super::drift::verdict(&d, fail))
 }
