@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{Facts, Interface, Role, Snmp};
-use crate::oid::{oid_string, parse_oid};
+use crate::oid::{maker, oid_string, parse_oid};
 use crate::profile::{Condition, Field, Output, Profiles, Rule, Source, IF_TYPES, SERVICES};
 
 pub mod examples;
@@ -56,20 +56,16 @@ fn sys_object_id(ev: &Evidence) -> Option<Vec<u64>> {
 struct Prepared<'a> {
     ev: &'a Evidence<'a>,
     oid: Option<Vec<u64>>,
-    /// sysObjectID names no maker: absent, zero, not an enterprise OID, or
-    /// agent software's (Net-SNMP, …).
-    no_maker: bool,
+    /// The maker sysObjectID names; `None` when it is absent, zero, not an
+    /// enterprise OID, or agent software's (Net-SNMP, …).
+    maker: Option<u64>,
 }
 
 impl<'a> Prepared<'a> {
     fn new(ev: &'a Evidence<'a>, p: &Profiles) -> Prepared<'a> {
         let oid = sys_object_id(ev);
-        let pen = oid
-            .as_ref()
-            .filter(|o| o.starts_with(&[1, 3, 6, 1, 4, 1]))
-            .and_then(|o| o.get(6).copied());
-        let no_maker = pen.is_none_or(|pen| p.agent_enterprises.contains(&pen));
-        Prepared { ev, oid, no_maker }
+        let maker = oid.as_deref().and_then(|o| maker(o, &p.agent_enterprises));
+        Prepared { ev, oid, maker }
     }
 }
 
@@ -123,7 +119,7 @@ fn holds(c: &Condition, p: &Prepared) -> bool {
             .as_ref()
             .is_some_and(|o| prefixes.iter().any(|x| o.starts_with(x))),
         Condition::NoSysObjectId => p.oid.is_none(),
-        Condition::NoMakerOid => p.no_maker,
+        Condition::NoMakerOid => p.maker.is_none(),
         Condition::SysDescr(re) => re_on(re, Source::SysDescr),
         Condition::SysDescrNot(re) => !re_on(re, Source::SysDescr),
         Condition::SysName(re) => re_on(re, Source::SysName),
@@ -433,12 +429,9 @@ pub fn vendor_by_enterprise(ev: &Evidence, p: &Profiles) -> Option<(String, bool
             .then(|| p.vendor_name(*pen))
             .flatten()
     };
-    let from_oid = sys_object_id(ev)
-        .filter(|o| o.starts_with(&[1, 3, 6, 1, 4, 1]))
-        .and_then(|o| o.get(6).copied());
-    match from_oid {
-        Some(pen) if !p.agent_enterprises.contains(&pen) => named(&pen),
-        _ => ev.facts.and_then(|f| f.enterprises.iter().find_map(named)),
+    match sys_object_id(ev).and_then(|o| maker(&o, &p.agent_enterprises)) {
+        Some(pen) => named(&pen),
+        None => ev.facts.and_then(|f| f.enterprises.iter().find_map(named)),
     }
 }
 

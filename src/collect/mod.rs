@@ -11,7 +11,7 @@ pub mod health;
 pub mod inventory;
 pub mod walk;
 
-use crate::oid::{oid_string, parse_oid};
+use crate::oid::{enterprise_of, maker, oid_string, parse_oid, ENTERPRISES};
 use crate::probe::agent::{Agent, AgentError, Val, VarBind};
 
 const BRIDGE_PORTS: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 2, 0];
@@ -21,7 +21,6 @@ const LLDP_CAPS_SUPPORTED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 5, 0];
 const LLDP_CAPS_ENABLED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 6, 0];
 const ENT_PHYSICAL_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
 const ENT_CLASS: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 5];
-const ENTERPRISES: &[u64] = &[1, 3, 6, 1, 4, 1];
 
 /// Standard MIBs whose presence is evidence, by short name.
 const MIBS: [(&str, &[u64]); 4] = [
@@ -113,11 +112,6 @@ impl Needs {
     }
 }
 
-/// The enterprise number of an OID under 1.3.6.1.4.1.
-pub fn enterprise_of(oid: &[u64]) -> Option<u64> {
-    oid.strip_prefix(ENTERPRISES)?.first().copied()
-}
-
 /// LLDP capability names from the BITS octets.
 pub fn lldp_caps(bytes: &[u8]) -> Vec<String> {
     let first = bytes.first().copied().unwrap_or(0);
@@ -151,9 +145,7 @@ pub async fn gather(
     let mut facts = scalars(agent, needs).await?;
     let maker = sys_object_id
         .and_then(parse_oid)
-        .as_deref()
-        .and_then(enterprise_of)
-        .filter(|pen| *pen != 0 && !needs.agent_enterprises.contains(pen));
+        .and_then(|o| maker(&o, &needs.agent_enterprises));
     if maker.is_none() {
         facts.enterprises = enterprise_hops(agent).await?;
     }

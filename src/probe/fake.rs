@@ -4,18 +4,23 @@
 //! on tokio's paused clock: a timeout costs no wall time.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use snmp2::Version;
+use tokio::sync::mpsc;
 
 use super::ber::RequestKind;
 use super::credential::Credential;
 use super::exchange::{AgentError, Exchange, Network, Reply, Request};
+use super::snmp::{credentials, SweepAnswer};
+use super::sweep::{Reply as SweepReply, SweepLink, SweepNet, SweepOptions};
 use super::value::{Val, VarBind};
+use crate::model::Snmp;
 use crate::oid::parse_oid;
+use crate::targets::TargetSet;
 
 /// What a misbehaving agent does.
 #[derive(Debug, Clone, Default)]
@@ -138,19 +143,12 @@ impl FakeNetwork {
             faults,
             ..FakeAgent::default()
         }));
-        self.agents
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(ip, agent.clone());
+        lock(&self.agents).insert(ip, agent.clone());
         agent
     }
 
     fn agent(&self, ip: IpAddr) -> Option<Arc<Mutex<FakeAgent>>> {
-        self.agents
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&ip)
-            .cloned()
+        lock(&self.agents).get(&ip).cloned()
     }
 }
 
@@ -179,8 +177,9 @@ impl Network for FakeNetwork {
     }
 }
 
-fn lock(a: &Arc<Mutex<FakeAgent>>) -> std::sync::MutexGuard<'_, FakeAgent> {
-    a.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A lock that a panicked test thread cannot poison for the others.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 struct FakeExchange {
@@ -360,13 +359,6 @@ pub fn oids_of(vbs: &[VarBind]) -> Vec<String> {
 
 // ------------------------------------------------------------ the sweep
 
-use super::snmp::{credentials, SweepAnswer};
-use super::sweep::{Reply as SweepReply, SweepLink, SweepNet, SweepOptions};
-use crate::model::Snmp;
-use crate::targets::TargetSet;
-use std::net::SocketAddr;
-use tokio::sync::mpsc;
-
 /// Hosts and agents the sweep's test double answers for.
 #[derive(Debug, Default, Clone)]
 pub struct FakeSweep {
@@ -416,9 +408,9 @@ impl FakeSweepLink {
 impl SweepLink for FakeSweepLink {
     fn echo(&self, ip: IpAddr, _seq: u16) -> BoxFuture<'_, Option<std::io::Result<()>>> {
         Box::pin(async move {
-            lock_any(&self.net.sent).push((ip, false));
+            lock(&self.net.sent).push((ip, false));
             let n = {
-                let mut seen = lock_any(&self.echoes_seen);
+                let mut seen = lock(&self.echoes_seen);
                 let n = seen.entry(ip).or_insert(0);
                 *n += 1;
                 *n
@@ -437,7 +429,7 @@ impl SweepLink for FakeSweepLink {
     ) -> BoxFuture<'a, Option<std::io::Result<()>>> {
         Box::pin(async move {
             let ip = to.ip();
-            lock_any(&self.net.sent).push((ip, true));
+            lock(&self.net.sent).push((ip, true));
             let Ok(pdu) = snmp2::Pdu::from_bytes(datagram) else {
                 return Some(Ok(()));
             };
@@ -467,8 +459,4 @@ impl SweepLink for FakeSweepLink {
             Some(Ok(()))
         })
     }
-}
-
-fn lock_any<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -875,24 +875,7 @@ impl Profiles {
         p.add_vendors("profiles/vendors.toml", BUILTIN_VENDORS)?;
         for (file, text) in BUILTIN_RULE_FILES {
             // built-in ids are unique across files (a user file may replace one)
-            let before: BTreeSet<String> = p.rules.iter().map(|r| r.id.clone()).collect();
-            p.add_rules(file, text)?;
-            let mut ids = BTreeSet::new();
-            if let Some(dup) = p.rules.iter().find(|r| {
-                r.origin.starts_with(&format!("{file}:"))
-                    && (before.contains(&r.id) || !ids.insert(r.id.clone()))
-            }) {
-                return Err(ProfileError::Invalid {
-                    file: file.to_string(),
-                    line: dup
-                        .origin
-                        .rsplit(':')
-                        .next()
-                        .and_then(|l| l.parse().ok())
-                        .unwrap_or(0),
-                    message: format!("rule '{}' is also defined in another built-in file", dup.id),
-                });
-            }
+            p.add_rule_file(file, text, false)?;
         }
         p.add_health("profiles/health.toml", BUILTIN_HEALTH)?;
         p.add_walk("profiles/walk.toml", BUILTIN_WALK)?;
@@ -988,6 +971,12 @@ impl Profiles {
 
     /// Add (or replace, by id) rules from TOML text.
     pub fn add_rules(&mut self, file: &str, text: &str) -> Result<(), ProfileError> {
+        self.add_rule_file(file, text, true)
+    }
+
+    /// Add rules from TOML text; a rule whose id is already loaded replaces
+    /// it (`replace`) or is an error naming its line (built-in files).
+    fn add_rule_file(&mut self, file: &str, text: &str, replace: bool) -> Result<(), ProfileError> {
         let ctx = Ctx { file, text };
         let raw: RawRules = toml::from_str(text).map_err(|e| {
             let at = e.span().unwrap_or(0..0);
@@ -1003,16 +992,26 @@ impl Profiles {
         for group in raw.related_enterprises.into_iter().flatten() {
             self.related_enterprises.push(group.into_iter().collect());
         }
+        let loaded: BTreeSet<String> = self.rules.iter().map(|r| r.id.clone()).collect();
         let mut seen = BTreeSet::new();
         for r in &raw.rule {
             let rule = rule(&ctx, r)?;
+            let at = r.get_ref().id.span();
             if !seen.insert(rule.id.clone()) {
-                return Err(ctx.err(
-                    r.get_ref().id.span(),
-                    format!("rule '{}' is defined twice", rule.id),
-                ));
+                return Err(ctx.err(at, format!("rule '{}' is defined twice", rule.id)));
             }
-            self.rules.retain(|old| old.id != rule.id);
+            if loaded.contains(&rule.id) {
+                if !replace {
+                    return Err(ctx.err(
+                        at,
+                        format!(
+                            "rule '{}' is also defined in another built-in file",
+                            rule.id
+                        ),
+                    ));
+                }
+                self.rules.retain(|old| old.id != rule.id);
+            }
             self.rules.push(rule);
         }
         self.rules
