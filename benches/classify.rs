@@ -8,10 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use netcensus::classify::examples::{coverage, evidence};
-use netcensus::classify::{classify, Evidence};
-use netcensus::model::ScanFile;
-use netcensus::profile::Profiles;
+use netcensus::Profiles;
+use netcensus::ScanFile;
+use netcensus::{classify, Evidence};
+use netcensus::{coverage, evidence};
 
 fn main() {
     let profiles = Profiles::builtin().expect("built-in profiles");

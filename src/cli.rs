@@ -150,19 +150,19 @@ pub struct ScanArgs {
         help_heading = "Sweep"
     )]
     pub profile: String,
-    /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET) [profile; standard: 50000].
+    /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET).
     #[arg(long, value_name = "N", help_heading = "Sweep")]
     pub rate: Option<u32>,
-    /// How long to wait for an answer [profile; standard: 500ms].
+    /// How long to wait for an answer.
     #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
     pub timeout: Option<Duration>,
-    /// Extra passes over addresses that did not answer [profile; standard: 1].
+    /// Extra passes over addresses that did not answer.
     #[arg(long, value_name = "N", help_heading = "Sweep")]
     pub retries: Option<u32>,
-    /// Echo requests per found host for RTT, jitter and loss, 0 for none [profile; standard: 3].
+    /// Echo requests per found host for RTT, jitter and loss, 0 for none.
     #[arg(long, value_name = "N", help_heading = "Sweep")]
     pub count: Option<u32>,
-    /// Time between the echoes of one host [profile; standard: 20ms].
+    /// Time between the echoes of one host.
     #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
     pub interval: Option<Duration>,
     /// Also mark hosts alive that answer TCP connects on these ports (for hosts filtering ICMP).
@@ -235,25 +235,25 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub v3_context: String,
-    /// Which addresses get SNMP GETs during the sweep [profile; standard: auto].
+    /// Which addresses get SNMP GETs during the sweep.
     #[arg(long = "snmp-sweep", value_enum, help_heading = "SNMP")]
     pub snmp_sweep: Option<SnmpSweepArg>,
-    /// Timeout of one SNMP request after the sweep [profile; standard: 1s].
+    /// Timeout of one SNMP request after the sweep.
     #[arg(long = "snmp-timeout", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_timeout: Option<Duration>,
-    /// Retries of one SNMP request after the sweep [profile; standard: 2].
+    /// Retries of one SNMP request after the sweep.
     #[arg(long = "snmp-retries", value_name = "N", help_heading = "SNMP")]
     pub snmp_retries: Option<u32>,
-    /// Devices queried at once after the sweep [profile; standard: 128].
+    /// Devices queried at once after the sweep.
     #[arg(long = "snmp-concurrency", value_name = "N", help_heading = "SNMP")]
     pub snmp_concurrency: Option<usize>,
-    /// Most time one device's collection may take before it is cut off with an error entry [profile; standard: 10s].
+    /// Most time one device's collection may take before it is cut off with an error entry.
     #[arg(long = "snmp-budget", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_budget: Option<Duration>,
-    /// Also walk interfaces and neighbours (LLDP, CDP) [profile full].
+    /// Also walk interfaces and neighbours (LLDP, CDP).
     #[arg(long, help_heading = "SNMP")]
     pub inventory: bool,
-    /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...) [profile quick].
+    /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...).
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,
 
@@ -304,7 +304,7 @@ pub struct DriftArgs {
         help_heading = "Drift"
     )]
     pub ignore_interface: Vec<String>,
-    /// RTT regression: average up by more than MS (and by the factor of the rules; default 20 ms, 3x).
+    /// RTT regression: average up by more than MS (and by the factor of the rules).
     #[arg(long = "rtt-tolerance", value_name = "MS", help_heading = "Drift")]
     pub rtt_tolerance: Option<f64>,
     /// Report interfaces whose errors+discards grew by more than N (default: counters not compared).

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use tokio::sync::{mpsc, watch};
 
 /// A stage of the scan, for progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
     /// ICMP echo (+ SNMP GET) to every target address.
     Sweep,

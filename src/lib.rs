@@ -2,28 +2,64 @@
 //!
 //! Data flows one way: targets → probe → collect → classify → model → diff
 //! → report. This library never prints; the binary's `ui` does.
+//!
+//! The modules are private: what the binary, the integration tests and the
+//! benchmarks use is re-exported below, by stage, so the surface a change
+//! can break is the list on this page (see ARCHITECTURE.md).
 
-pub mod baseline;
-pub mod classify;
-pub mod collect;
-pub mod diff;
-pub mod enterprises;
-pub mod error;
-pub mod event;
-pub mod lock;
-pub mod model;
-pub mod oid;
-pub mod output;
-pub mod probe;
-pub mod profile;
-pub mod report;
-pub mod scan;
-pub mod scanfile;
-pub mod settings;
-pub mod source;
-pub mod targets;
-pub mod topology;
-pub mod vocab;
+mod baseline;
+mod classify;
+mod collect;
+mod diff;
+mod enterprises;
+mod error;
+mod event;
+mod lock;
+mod model;
+mod oid;
+mod output;
+mod probe;
+mod profile;
+mod report;
+mod scan;
+mod scanfile;
+mod settings;
+mod source;
+mod targets;
+mod topology;
+mod vocab;
 
 #[cfg(test)]
 mod edge_tests;
+
+// Errors and exit codes.
+pub use error::{Error, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE};
+
+// The scan file: its model, reading, writing, baselines.
+pub use baseline::save as save_baseline;
+pub use lock::{acquire as lock_baseline, path_for as baseline_lock_path};
+pub use model::{Device, ScanFile};
+pub use output::{check_writable, write_atomic};
+pub use scanfile::load as load_scan_file;
+pub use vocab::{DeviceField, HealthCheck, HealthLevel, Role};
+
+// Running a scan: targets, settings, profiles, progress.
+pub use event::{Cancel, Event, Events, Phase};
+pub use probe::agent::{UsmAuth, UsmPriv};
+pub use profile::{Profiles, ScanProfile, SnmpSweep, BUILTIN_SCAN_PROFILES};
+pub use scan::run as run_scan;
+pub use settings::{resolve as resolve_settings, Overrides, Request, Settings, UsmRequest};
+pub use targets::{arg_tokens, read_targets_file, Token};
+
+// Classification and device knowledge.
+pub use classify::examples::{coverage, evidence, load_checked as load_profiles, verify, Depth};
+pub use classify::{classify, Evidence};
+pub use enterprises::REGISTRY_DATE;
+
+// Drift, topology checks, reports.
+pub use diff::{diff, parse_kinds, Diff, Kind as DriftKind, Rules as DriftRules};
+pub use report::csv::interfaces as interfaces_csv;
+pub use report::explain::render as render_explain;
+pub use report::{render, Format, Primary, View};
+pub use topology::{check as check_topology, load as load_topology, parse_toml as parse_topology};
+pub use topology::{Check, Topology};

@@ -7,10 +7,10 @@ mod ui;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};
-use netcensus::error::{EXIT_CANNOT_RUN, EXIT_USAGE};
+use netcensus::{ScanProfile, BUILTIN_SCAN_PROFILES, EXIT_CANNOT_RUN, EXIT_USAGE};
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(text: &str) {
@@ -31,8 +31,52 @@ fn args() -> Vec<std::ffi::OsString> {
         .collect()
 }
 
+/// The CLI, with each profile-backed `scan` option's help ending in the
+/// built-in profiles' values: the profile files are their one home.
+fn command() -> clap::Command {
+    let profiles: Vec<ScanProfile> = BUILTIN_SCAN_PROFILES
+        .iter()
+        .filter_map(|(name, _)| ScanProfile::builtin(name)?.ok())
+        .collect();
+    let rules = netcensus::DriftRules::default();
+    let rtt = format!("[default: {} ms, {}x]", rules.rtt_ms, rules.rtt_factor);
+    let mut cli = Cli::command();
+    for sub in ["scan", "diff", "report"] {
+        cli = cli.mut_subcommand(sub, |c| {
+            c.mut_arg("rtt_tolerance", |a| {
+                let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+                a.help(format!("{help} {rtt}"))
+            })
+        });
+    }
+    let Some(first) = profiles.first() else {
+        return cli;
+    };
+    let ids: Vec<&'static str> = first
+        .option_values()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    cli.mut_subcommand("scan", |mut scan| {
+        for (i, id) in ids.iter().enumerate() {
+            let values: Vec<String> = profiles
+                .iter()
+                .filter_map(|p| Some(format!("{} {}", p.name, p.option_values().get(i)?.1)))
+                .collect();
+            scan = scan.mut_arg(*id, |a| {
+                let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+                a.help(format!("{help} [profile: {}]", values.join(", ")))
+            });
+        }
+        scan
+    })
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse_from(args()) {
+    let parsed = command()
+        .try_get_matches_from(args())
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             // --help, --version
@@ -70,7 +114,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         // profiles load only for the subcommands that use them
-        let profiles = || netcensus::classify::examples::load_checked(cli.profiles_dir.as_deref());
+        let profiles = || netcensus::load_profiles(cli.profiles_dir.as_deref());
         match &cli.command {
             Command::Scan(a) => {
                 let dir = cli.profiles_dir.as_deref();
@@ -90,5 +134,28 @@ fn main() -> ExitCode {
             eprintln!("netcensus: error: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_help_shows_the_profiles_values() {
+        let cmd = command();
+        let scan = cmd.find_subcommand("scan").expect("scan");
+        let help = |id: &str| {
+            scan.get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help())
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        };
+        assert!(help("rate").ends_with("[profile: quick 50000, standard 50000, full 10000]"));
+        assert!(help("timeout").ends_with("[profile: quick 300ms, standard 500ms, full 1s]"));
+        assert!(help("inventory").ends_with("[profile: quick off, standard off, full on]"));
+        assert!(help("rtt_tolerance")
+            .ends_with("(and by the factor of the rules) [default: 20 ms, 3x]"));
     }
 }

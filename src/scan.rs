@@ -26,7 +26,7 @@ use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
 use crate::profile::{HealthMetric, Profiles, SnmpSweep};
 
-pub use crate::settings::{Settings, SNMP_SWEEP_AUTO_MAX};
+pub use crate::settings::Settings;
 
 /// Per-run tags for our echoes and requests, so replies to another run (or
 /// another program) are not taken for ours.

@@ -67,14 +67,6 @@ impl Role {
     pub fn names() -> String {
         Role::ALL.map(Role::name).join(", ")
     }
-
-    /// Routers, switches, firewalls and access points.
-    pub fn is_network(self) -> bool {
-        matches!(
-            self,
-            Role::Router | Role::Switch | Role::Firewall | Role::AccessPoint
-        )
-    }
 }
 
 impl std::fmt::Display for Role {
@@ -246,6 +238,74 @@ impl SnmpVersion {
 }
 
 impl std::fmt::Display for SnmpVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The device fields a diff compares (`changed`) and a diff rule may
+/// ignore, by their names in the scan file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceField {
+    SysName,
+    SysDescr,
+    SysObjectId,
+    SysLocation,
+    SysContact,
+    Role,
+    Vendor,
+    Model,
+    Os,
+    OsVersion,
+    Serial,
+}
+
+impl DeviceField {
+    /// Every field, in the order a diff lists its changes.
+    pub const ALL: [DeviceField; 11] = [
+        DeviceField::SysName,
+        DeviceField::SysDescr,
+        DeviceField::SysObjectId,
+        DeviceField::SysLocation,
+        DeviceField::SysContact,
+        DeviceField::Role,
+        DeviceField::Vendor,
+        DeviceField::Model,
+        DeviceField::Os,
+        DeviceField::OsVersion,
+        DeviceField::Serial,
+    ];
+
+    /// The field's name in scan files, diff rules and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceField::SysName => "sys_name",
+            DeviceField::SysDescr => "sys_descr",
+            DeviceField::SysObjectId => "sys_object_id",
+            DeviceField::SysLocation => "sys_location",
+            DeviceField::SysContact => "sys_contact",
+            DeviceField::Role => "role",
+            DeviceField::Vendor => "vendor",
+            DeviceField::Model => "model",
+            DeviceField::Os => "os",
+            DeviceField::OsVersion => "os_version",
+            DeviceField::Serial => "serial",
+        }
+    }
+
+    /// The field of a name, if it is one.
+    pub fn parse(name: &str) -> Option<DeviceField> {
+        DeviceField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Every name, for messages ("one of: ...").
+    pub fn names() -> String {
+        DeviceField::ALL.map(DeviceField::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for DeviceField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }

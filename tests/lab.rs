@@ -401,7 +401,9 @@ fn interrupted_scan_writes_partial_results_and_exits_130() {
     let mut child = scan_command(&["10.77.0.0/16", "--rate", "5000"], &out)
         .spawn()
         .expect("spawn");
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // 3 s: past the start-up of a debug build (about 1 s loading the
+    // profiles), well before the sweep ends
+    std::thread::sleep(std::time::Duration::from_millis(3000));
     let pid = child.id().to_string();
     let kill = Command::new("kill")
         .args(["-INT", &pid])
@@ -413,7 +415,7 @@ fn interrupted_scan_writes_partial_results_and_exits_130() {
     let scan: Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("written"))
         .expect("a whole JSON file, not a truncated one");
     assert_eq!(scan["interrupted"], true);
-    // the sweep had reached 10.77.0.x in 1.5 s: those hosts are in
+    // the sweep had reached 10.77.0.x in 3 s: those hosts are in
     assert!(device(&scan, "10.77.0.10").is_some());
 }
 

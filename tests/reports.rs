@@ -11,21 +11,21 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use netcensus::diff::{diff, Rules};
-use netcensus::model::ScanFile;
-use netcensus::report::{render, Format, Primary, View};
-use netcensus::topology::{check, parse_toml, Check};
+use netcensus::ScanFile;
+use netcensus::{check_topology as check, parse_topology as parse_toml, Check};
+use netcensus::{diff, DriftRules as Rules};
+use netcensus::{render, Format, Primary, View};
 
 fn fixture(name: &str) -> ScanFile {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
-    netcensus::scanfile::load(&p).expect("fixture")
+    netcensus::load_scan_file(&p).expect("fixture")
 }
 
 struct Fixtures {
     scan: ScanFile,
-    diff: netcensus::diff::Diff,
+    diff: netcensus::Diff,
     check: Check,
 }
 
@@ -111,7 +111,7 @@ fn csv_is_rfc4180_and_neutralises_formulas() {
     assert!(hostile[10].starts_with("'@SUM"));
     assert_eq!(&hostile[7], "'-2+3");
     assert!(hostile[12].len() > 10_000, "data kept whole in CSV");
-    let ifs = netcensus::report::csv::interfaces(&f.scan);
+    let ifs = netcensus::interfaces_csv(&f.scan);
     insta::assert_snapshot!("interfaces_csv", ifs);
     assert!(ifs.contains(",'=cmd,"));
     insta::assert_snapshot!(
@@ -196,7 +196,7 @@ fn json_is_the_scan_the_diff_or_the_check() {
         serde_json::from_str(&render(Format::Json, &view(&f, Primary::Scan)).expect("json"))
             .expect("scan");
     assert_eq!(s, f.scan);
-    let d: netcensus::diff::Diff =
+    let d: netcensus::Diff =
         serde_json::from_str(&render(Format::Json, &view(&f, Primary::Diff)).expect("json"))
             .expect("diff");
     assert_eq!(d, f.diff);

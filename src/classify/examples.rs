@@ -146,7 +146,8 @@ pub fn verify(p: &Profiles, scope: impl Fn(&Rule) -> bool, depth: Depth) -> Vec<
 }
 
 /// Rules that cite no source or carry no example (built-in rules must).
-pub fn undocumented(p: &Profiles) -> Vec<String> {
+#[cfg(test)]
+fn undocumented(p: &Profiles) -> Vec<String> {
     p.rules
         .iter()
         .filter(|r| {

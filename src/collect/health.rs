@@ -394,7 +394,10 @@ mod tests {
 
     #[test]
     fn status_takes_the_worst_reason() {
-        let t = Thresholds::default();
+        let t = crate::profile::ScanProfile::builtin("standard")
+            .unwrap()
+            .unwrap()
+            .thresholds;
         let ok = assess(
             &Inputs {
                 snmp_answered: true,

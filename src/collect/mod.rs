@@ -30,7 +30,7 @@ const MIBS: [(&str, &[u64]); 4] = [
     ("entity", ENT_CLASS),
 ];
 
-pub use crate::vocab::{LLDP_CAP_NAMES, MIB_NAMES};
+pub use crate::vocab::LLDP_CAP_NAMES;
 
 /// Enterprise subtrees listed at most (GETNEXT hops past each).
 const MAX_ENTERPRISES: usize = 6;

@@ -1,7 +1,6 @@
 //! `netcensus baseline save SCAN -o FILE`.
 
-use netcensus::baseline;
-use netcensus::error::Error;
+use netcensus::Error;
 
 use crate::cli::BaselineCommand;
 
@@ -9,8 +8,8 @@ use crate::cli::BaselineCommand;
 pub fn run(c: &BaselineCommand) -> Result<i32, Error> {
     match c {
         BaselineCommand::Save { scan, output } => {
-            let s = netcensus::scanfile::load(scan)?;
-            baseline::save(&s, output)?;
+            let s = netcensus::load_scan_file(scan)?;
+            netcensus::save_baseline(&s, output)?;
             Ok(0)
         }
     }

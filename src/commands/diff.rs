@@ -1,8 +1,7 @@
 //! `netcensus diff BASELINE SCAN` (the drift flags it shares live in `drift`).
 
-use netcensus::diff;
-use netcensus::error::Error;
-use netcensus::report::{Primary, View};
+use netcensus::Error;
+use netcensus::{Primary, View};
 
 use super::drift::{fail_on, rules, verdict};
 use crate::cli::{DiffArgs, StdoutFormat};
@@ -12,9 +11,9 @@ pub fn run(a: &DiffArgs, quiet: bool) -> Result<i32, Error> {
     let rules = rules(&a.drift)?;
     let fail = fail_on(&a.drift)?;
     let files = super::outputs(&a.out.output, "-o", a.out.format)?;
-    let old = netcensus::scanfile::load(&a.baseline)?;
-    let new = netcensus::scanfile::load(&a.scan)?;
-    let d = diff::diff(&old, &new, &rules);
+    let old = netcensus::load_scan_file(&a.baseline)?;
+    let new = netcensus::load_scan_file(&a.scan)?;
+    let d = netcensus::diff(&old, &new, &rules);
     let view = View {
         primary: Primary::Diff,
         scan: Some(&new),

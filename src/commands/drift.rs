@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use netcensus::diff::{parse_kinds, Diff, Kind, Rules};
-use netcensus::error::{Error, EXIT_FAILED};
+use netcensus::{parse_kinds, Diff, DriftKind as Kind, DriftRules as Rules};
+use netcensus::{Error, EXIT_FAILED};
 
 use crate::cli::DriftArgs;
 

@@ -13,9 +13,9 @@ pub mod scan;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use netcensus::error::Error;
-use netcensus::output::{check_writable, write_atomic};
-use netcensus::report::{render, Format, View};
+use netcensus::Error;
+use netcensus::{check_writable, write_atomic};
+use netcensus::{render, Format, View};
 
 use crate::cli::StdoutFormat;
 

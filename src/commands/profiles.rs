@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use netcensus::classify::examples::{self, Depth};
-use netcensus::error::Error;
-use netcensus::profile::{ScanProfile, BUILTIN_SCAN_PROFILES};
+use netcensus::Error;
+use netcensus::{coverage, load_profiles, verify, Depth};
+use netcensus::{ScanProfile, BUILTIN_SCAN_PROFILES};
 
 use crate::cli::ProfilesCommand;
 
@@ -13,16 +13,16 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
     match c {
         ProfilesCommand::Validate { dir: d } => {
             let dir = d.as_deref().or(dir);
-            let p = examples::load_checked(dir)?;
+            let p = load_profiles(dir)?;
             // every example of every rule, against the whole rule set
-            let mut problems = examples::verify(&p, |_| true, Depth::RuleSet);
+            let mut problems = verify(&p, |_| true, Depth::RuleSet);
             if let Some(last) = problems.pop() {
                 for e in &problems {
                     eprintln!("netcensus: error: {e}");
                 }
                 return Err(last.into());
             }
-            let cov = examples::coverage(&p);
+            let cov = coverage(&p);
             let mut scans: Vec<String> = BUILTIN_SCAN_PROFILES
                 .iter()
                 .map(|(n, _)| n.to_string())
@@ -52,13 +52,13 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
                 cov.vendors,
                 cov.curated_vendors,
                 cov.registry_entries,
-                netcensus::enterprises::REGISTRY_DATE,
+                netcensus::REGISTRY_DATE,
                 scans.join(", "),
                 p.sources.join(", ")
             ));
         }
         ProfilesCommand::List => {
-            let p = examples::load_checked(dir)?;
+            let p = load_profiles(dir)?;
             let mut out = String::new();
             for r in &p.rules {
                 let sets: Vec<&str> = r.set.iter().map(|(f, _)| f.name()).collect();
@@ -92,7 +92,7 @@ pub fn run(c: &ProfilesCommand, dir: Option<&Path>) -> Result<i32, Error> {
             crate::print_stdout(&out);
         }
         ProfilesCommand::Show { id } => {
-            let p = examples::load_checked(dir)?;
+            let p = load_profiles(dir)?;
             let r = p.rules.iter().find(|r| &r.id == id).ok_or_else(|| {
                 Error::Usage(format!("no rule '{id}' (see `netcensus profiles list`)"))
             })?;

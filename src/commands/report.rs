@@ -1,10 +1,8 @@
 //! `netcensus report SCAN [--diff BASELINE] [--check TOPOLOGY]`.
 
-use netcensus::diff;
-use netcensus::error::{Error, EXIT_FAILED};
-use netcensus::output::{check_writable, write_atomic};
-use netcensus::report::{self, Primary, View};
-use netcensus::topology;
+use netcensus::{check_writable, write_atomic};
+use netcensus::{Error, EXIT_FAILED};
+use netcensus::{Primary, View};
 
 use crate::cli::{ReportArgs, StdoutFormat};
 
@@ -21,15 +19,23 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
     if fail.is_some() && a.diff.is_none() {
         return Err(Error::Usage("--fail-on needs --diff BASELINE".into()));
     }
-    let scan = netcensus::scanfile::load(&a.scan)?;
+    let scan = netcensus::load_scan_file(&a.scan)?;
     let d = match &a.diff {
-        Some(b) => Some(diff::diff(&netcensus::scanfile::load(b)?, &scan, &rules)),
+        Some(b) => Some(netcensus::diff(
+            &netcensus::load_scan_file(b)?,
+            &scan,
+            &rules,
+        )),
         None => None,
     };
     let c = match &a.check {
         Some(t) => {
-            let topo = topology::load(t)?;
-            Some(topology::check(&topo, &t.display().to_string(), &scan))
+            let topo = netcensus::load_topology(t)?;
+            Some(netcensus::check_topology(
+                &topo,
+                &t.display().to_string(),
+                &scan,
+            ))
         }
         None => None,
     };
@@ -41,7 +47,7 @@ pub fn run(a: &ReportArgs, quiet: bool) -> Result<i32, Error> {
         color: super::color(),
     };
     if let Some(p) = &a.interfaces_csv {
-        write_atomic(p, report::csv::interfaces(&scan).as_bytes())?;
+        write_atomic(p, netcensus::interfaces_csv(&scan).as_bytes())?;
     }
     let stdout = a.out.format.unwrap_or(StdoutFormat::Table);
     super::emit(&view, &files, (!quiet).then_some(stdout))?;

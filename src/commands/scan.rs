@@ -2,15 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use netcensus::error::{Error, EXIT_INTERRUPTED};
-use netcensus::event::{Cancel, Events};
-use netcensus::output::{check_writable, write_atomic};
-use netcensus::probe::agent::{UsmAuth, UsmPriv};
-use netcensus::profile::{Profiles, SnmpSweep};
-use netcensus::report::{self, Format, Primary, View};
-use netcensus::scan;
-use netcensus::settings::{self, Overrides, Request, UsmRequest};
-use netcensus::targets::{arg_tokens, read_targets_file, Token};
+use netcensus::{arg_tokens, read_targets_file, Token};
+use netcensus::{check_writable, write_atomic};
+use netcensus::{Cancel, Events};
+use netcensus::{Error, EXIT_INTERRUPTED};
+use netcensus::{Format, Primary, View};
+use netcensus::{Overrides, Request, UsmRequest};
+use netcensus::{Profiles, SnmpSweep};
+use netcensus::{UsmAuth, UsmPriv};
 
 use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat, V3AuthArg, V3PrivArg};
 
@@ -90,19 +89,21 @@ pub async fn run(
     // cron: one run at a time per baseline, checked before anything else
     let _locks = [
         a.lock.clone(),
-        a.save_baseline.as_deref().map(netcensus::lock::path_for),
+        a.save_baseline
+            .as_deref()
+            .map(netcensus::baseline_lock_path),
     ]
     .into_iter()
     .flatten()
     .collect::<std::collections::BTreeSet<_>>()
     .iter()
-    .map(|p| netcensus::lock::acquire(p))
+    .map(|p| netcensus::lock_baseline(p))
     .collect::<Result<Vec<_>, _>>()?;
-    let settings = settings::resolve(&request(a, profiles_dir)?, profiles)?;
+    let settings = netcensus::resolve_settings(&request(a, profiles_dir)?, profiles)?;
     // drift: every input checked before the sweep, not after it
     let drift = match &a.baseline {
         Some(p) => Some((
-            netcensus::scanfile::load(p)?,
+            netcensus::load_scan_file(p)?,
             super::drift::rules(&a.drift)?,
             super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),
@@ -131,7 +132,7 @@ pub async fn run(
     });
     let (events, rx) = Events::channel();
     let ui = tokio::spawn(crate::ui::progress(rx, quiet, verbose));
-    let result = scan::run(&settings, &events, &cancel).await;
+    let result = netcensus::run_scan(&settings, &events, &cancel).await;
     drop(events);
     let _ = ui.await;
     let scan = result?;
@@ -141,8 +142,8 @@ pub async fn run(
 
 /// A baseline, its diff rules and the drift outputs, when `--baseline`.
 type Drift = (
-    netcensus::model::ScanFile,
-    netcensus::diff::rules::Rules,
+    netcensus::ScanFile,
+    netcensus::DriftRules,
     Vec<(PathBuf, Format)>,
 );
 
@@ -150,10 +151,10 @@ type Drift = (
 /// returns the exit code.
 fn report(
     a: &ScanArgs,
-    scan: &netcensus::model::ScanFile,
+    scan: &netcensus::ScanFile,
     drift: Option<Drift>,
     outputs: &[(PathBuf, Format)],
-    fail: Option<&std::collections::BTreeSet<netcensus::diff::rules::Kind>>,
+    fail: Option<&std::collections::BTreeSet<netcensus::DriftKind>>,
     quiet: bool,
 ) -> Result<i32, Error> {
     let color = super::color();
@@ -166,7 +167,7 @@ fn report(
         color,
     };
     if let Some(p) = &a.interfaces_csv {
-        write_atomic(p, report::csv::interfaces(scan).as_bytes())?;
+        write_atomic(p, netcensus::interfaces_csv(scan).as_bytes())?;
     }
     if drift.is_none() || scan.interrupted {
         // an interrupted scan is not compared: no JUnit drift file then
@@ -183,12 +184,12 @@ fn report(
         return Ok(EXIT_INTERRUPTED);
     }
     if let Some(p) = &a.save_baseline {
-        netcensus::baseline::save(scan, p)?;
+        netcensus::save_baseline(scan, p)?;
     }
     let Some((old, rules, diff_files)) = drift else {
         return Ok(0);
     };
-    let d = netcensus::diff::diff(&old, scan, &rules);
+    let d = netcensus::diff(&old, scan, &rules);
     // -o files show the scan with its drift; --diff-output files the drift
     let with_drift = View {
         diff: Some(&d),

@@ -16,7 +16,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Device, Interface, Neighbor, ScanFile};
-use crate::vocab::{HealthCheck, HealthLevel, Role};
+use crate::vocab::{DeviceField, HealthCheck, HealthLevel, Role};
 pub use rules::{parse_kinds, Kind, Rules, KINDS};
 
 /// Schema identifier of the diff file.
@@ -79,36 +79,21 @@ impl Diff {
     }
 }
 
-/// Device fields compared for `changed`, with their names in the scan file.
-pub const FIELDS: [&str; 11] = [
-    "sys_name",
-    "sys_descr",
-    "sys_object_id",
-    "sys_location",
-    "sys_contact",
-    "role",
-    "vendor",
-    "model",
-    "os",
-    "os_version",
-    "serial",
-];
-
-fn field(d: &Device, name: &str) -> Option<String> {
+/// A compared device field's value, as the scan file holds it.
+fn field(d: &Device, f: DeviceField) -> Option<String> {
     let s = d.snmp.as_ref();
-    match name {
-        "sys_name" => s.and_then(|s| s.sys_name.clone()),
-        "sys_descr" => s.and_then(|s| s.sys_descr.clone()),
-        "sys_object_id" => s.and_then(|s| s.sys_object_id.clone()),
-        "sys_location" => s.and_then(|s| s.sys_location.clone()),
-        "sys_contact" => s.and_then(|s| s.sys_contact.clone()),
-        "role" => d.role.map(|r| r.name().to_string()),
-        "vendor" => d.vendor.clone(),
-        "model" => d.model.clone(),
-        "os" => d.os.clone(),
-        "os_version" => d.os_version.clone(),
-        "serial" => d.serial.clone(),
-        _ => None,
+    match f {
+        DeviceField::SysName => s.and_then(|s| s.sys_name.clone()),
+        DeviceField::SysDescr => s.and_then(|s| s.sys_descr.clone()),
+        DeviceField::SysObjectId => s.and_then(|s| s.sys_object_id.clone()),
+        DeviceField::SysLocation => s.and_then(|s| s.sys_location.clone()),
+        DeviceField::SysContact => s.and_then(|s| s.sys_contact.clone()),
+        DeviceField::Role => d.role.map(|r| r.name().to_string()),
+        DeviceField::Vendor => d.vendor.clone(),
+        DeviceField::Model => d.model.clone(),
+        DeviceField::Os => d.os.clone(),
+        DeviceField::OsVersion => d.os_version.clone(),
+        DeviceField::Serial => d.serial.clone(),
     }
 }
 
@@ -353,15 +338,15 @@ impl Changes<'_> {
 
 /// The compared fields that differ (those the rules do not ignore).
 fn field_changes(c: &mut Changes, rules: &Rules) {
-    for f in FIELDS {
-        if rules.fields.contains(f) {
+    for f in DeviceField::ALL {
+        if rules.fields.contains(&f) {
             continue;
         }
         let (x, y) = (field(c.old, f), field(c.new, f));
         if x != y {
             let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
             let text = format!("{}: {f} {:?} → {:?}", c.label, show(&x), show(&y));
-            c.push(Kind::Changed, Some(f.to_string()), x, y, text);
+            c.push(Kind::Changed, Some(f.name().to_string()), x, y, text);
         }
     }
 }

@@ -26,11 +26,11 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use super::{FIELDS, HEALTH_CHECKS_NOT_COMPARED};
+use super::HEALTH_CHECKS_NOT_COMPARED;
 use crate::error::Error;
 use crate::model::Device;
 use crate::source::line_of;
-use crate::vocab::HealthCheck;
+use crate::vocab::{DeviceField, HealthCheck};
 
 /// The kinds of change, in the order reports list them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -113,7 +113,7 @@ fn kind_names() -> String {
 /// The rules of one diff.
 #[derive(Debug, Clone)]
 pub struct Rules {
-    pub fields: BTreeSet<String>,
+    pub fields: BTreeSet<DeviceField>,
     /// Device ids, sysNames or IP addresses.
     pub devices: BTreeSet<String>,
     pub prefixes: Vec<IpNetwork>,
@@ -158,15 +158,15 @@ impl Rules {
         self.prefixes.iter().any(|p| p.contains(d.ip))
     }
 
-    /// Add an ignored field (flag or file); the name must be one of [`FIELDS`].
+    /// Add an ignored field (flag or file); the name must be a [`DeviceField`].
     pub fn ignore_field(&mut self, f: &str) -> Result<(), String> {
-        if !FIELDS.contains(&f) {
+        let Some(field) = DeviceField::parse(f) else {
             return Err(format!(
                 "unknown field '{f}' (one of: {})",
-                FIELDS.join(", ")
+                DeviceField::names()
             ));
-        }
-        self.fields.insert(f.to_string());
+        };
+        self.fields.insert(field);
         Ok(())
     }
 

@@ -366,7 +366,7 @@ fn rules_files_are_validated_with_lines() {
         "[ignore]\nfields = [\"sys_location\"]\ninterfaces = [\"^Vlan\"]\n[tolerance]\nrtt_ms = 5.5\ncounters = 10\nuptime_slack = \"2m\"\n",
     )
     .unwrap();
-    assert!(r.fields.contains("sys_location"));
+    assert!(r.fields.contains(&DeviceField::SysLocation));
     assert_eq!(
         (r.rtt_ms, r.counters, r.uptime_slack_s),
         (5.5, Some(10), 120.0)
@@ -381,7 +381,7 @@ fn rules_files_are_validated_with_lines() {
         e("[ignore]\nfields = [\n  \"sys_name\",\n  \"colour\",\n]\n"),
         format!(
             "r.toml:4: ignore.fields: unknown field 'colour' (one of: {})",
-            FIELDS.join(", ")
+            DeviceField::names()
         )
     );
     assert!(e("[ignore]\nprefixes = [\"10.0.0.0/33\"]\n")

@@ -15,7 +15,7 @@ use snmp2::{MessageType, Oid, Pdu, Value, Version};
 
 pub use super::agent::SessionOptions;
 use super::agent::{Agent, AgentError, Credential, Usm, Val, VarBind};
-pub use super::ber::{encode_get, encode_request, RequestKind, SNMP_PORT};
+pub use super::ber::{encode_get, SNMP_PORT};
 use crate::oid::oid_string;
 
 use crate::model::{Snmp, SnmpVersion};

@@ -25,7 +25,7 @@ mod health;
 mod scan;
 mod walk;
 pub use health::{HealthMetric, MetricKind, BUILTIN_HEALTH};
-pub use scan::{ScanProfile, SnmpSweep, Thresholds, BUILTIN_SCAN_PROFILES, SNMP_SWEEP_MODES};
+pub use scan::{ScanProfile, SnmpSweep, Thresholds, BUILTIN_SCAN_PROFILES};
 pub use walk::{WalkOverride, BUILTIN_WALK};
 
 /// The built-in vendor table, compiled in.

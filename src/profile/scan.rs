@@ -36,26 +36,6 @@ pub struct Thresholds {
     pub reboot_warn: Duration,
 }
 
-impl Default for Thresholds {
-    fn default() -> Self {
-        Thresholds {
-            cpu_warn: 80.0,
-            cpu_crit: 95.0,
-            mem_warn: 85.0,
-            mem_crit: 95.0,
-            temp_warn: 60.0,
-            temp_crit: 75.0,
-            loss_warn: 5.0,
-            loss_crit: 50.0,
-            rtt_warn_ms: 100.0,
-            rtt_crit_ms: 500.0,
-            if_errors_warn: 1000,
-            oper_down_warn: true,
-            reboot_warn: Duration::from_secs(600),
-        }
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawThresholds {
@@ -75,25 +55,75 @@ struct RawThresholds {
 }
 
 impl RawThresholds {
-    fn over(self, ctx: &Ctx, b: &Thresholds) -> Result<Thresholds, ProfileError> {
+    /// The thresholds, each from the file else from `base` (the built-in
+    /// `standard` profile, the one home of the defaults).
+    fn over(self, ctx: &Ctx, b: Option<&Thresholds>) -> Result<Thresholds, ProfileError> {
+        fn pick<T: Copy>(
+            ctx: &Ctx,
+            field: &str,
+            v: Option<T>,
+            b: Option<T>,
+        ) -> Result<T, ProfileError> {
+            v.or(b).ok_or_else(|| missing(ctx, field))
+        }
         Ok(Thresholds {
-            cpu_warn: self.cpu_warn.unwrap_or(b.cpu_warn),
-            cpu_crit: self.cpu_crit.unwrap_or(b.cpu_crit),
-            mem_warn: self.mem_warn.unwrap_or(b.mem_warn),
-            mem_crit: self.mem_crit.unwrap_or(b.mem_crit),
-            temp_warn: self.temp_warn.unwrap_or(b.temp_warn),
-            temp_crit: self.temp_crit.unwrap_or(b.temp_crit),
-            loss_warn: self.loss_warn.unwrap_or(b.loss_warn),
-            loss_crit: self.loss_crit.unwrap_or(b.loss_crit),
-            rtt_warn_ms: self.rtt_warn_ms.unwrap_or(b.rtt_warn_ms),
-            rtt_crit_ms: self.rtt_crit_ms.unwrap_or(b.rtt_crit_ms),
-            if_errors_warn: self.if_errors_warn.unwrap_or(b.if_errors_warn),
-            oper_down_warn: self.oper_down_warn.unwrap_or(b.oper_down_warn),
+            cpu_warn: pick(ctx, "health.cpu_warn", self.cpu_warn, b.map(|b| b.cpu_warn))?,
+            cpu_crit: pick(ctx, "health.cpu_crit", self.cpu_crit, b.map(|b| b.cpu_crit))?,
+            mem_warn: pick(ctx, "health.mem_warn", self.mem_warn, b.map(|b| b.mem_warn))?,
+            mem_crit: pick(ctx, "health.mem_crit", self.mem_crit, b.map(|b| b.mem_crit))?,
+            temp_warn: pick(
+                ctx,
+                "health.temp_warn",
+                self.temp_warn,
+                b.map(|b| b.temp_warn),
+            )?,
+            temp_crit: pick(
+                ctx,
+                "health.temp_crit",
+                self.temp_crit,
+                b.map(|b| b.temp_crit),
+            )?,
+            loss_warn: pick(
+                ctx,
+                "health.loss_warn",
+                self.loss_warn,
+                b.map(|b| b.loss_warn),
+            )?,
+            loss_crit: pick(
+                ctx,
+                "health.loss_crit",
+                self.loss_crit,
+                b.map(|b| b.loss_crit),
+            )?,
+            rtt_warn_ms: pick(
+                ctx,
+                "health.rtt_warn_ms",
+                self.rtt_warn_ms,
+                b.map(|b| b.rtt_warn_ms),
+            )?,
+            rtt_crit_ms: pick(
+                ctx,
+                "health.rtt_crit_ms",
+                self.rtt_crit_ms,
+                b.map(|b| b.rtt_crit_ms),
+            )?,
+            if_errors_warn: pick(
+                ctx,
+                "health.if_errors_warn",
+                self.if_errors_warn,
+                b.map(|b| b.if_errors_warn),
+            )?,
+            oper_down_warn: pick(
+                ctx,
+                "health.oper_down_warn",
+                self.oper_down_warn,
+                b.map(|b| b.oper_down_warn),
+            )?,
             reboot_warn: duration(
                 ctx,
                 "health.reboot_warn",
                 &self.reboot_warn,
-                Some(b.reboot_warn),
+                b.map(|b| b.reboot_warn),
             )?,
         })
     }
@@ -328,19 +358,46 @@ impl ScanProfile {
             interfaces: flag(n.interfaces, base.map(|b| b.interfaces), "snmp.interfaces")?,
             neighbors: flag(n.neighbors, base.map(|b| b.neighbors), "snmp.neighbors")?,
             health: flag(n.health, base.map(|b| b.health), "snmp.health")?,
-            thresholds: raw.health.over(
-                &ctx,
-                &base.map(|b| b.thresholds.clone()).unwrap_or_default(),
-            )?,
+            thresholds: raw.health.over(&ctx, base.map(|b| &b.thresholds))?,
         })
     }
 
-    /// A built-in profile by name.
+    /// The profile's value of each `scan` option it backs, by the option's
+    /// argument id: help text shows these rather than copies of the files.
+    pub fn option_values(&self) -> Vec<(&'static str, String)> {
+        let d = |d: Duration| humantime::format_duration(d).to_string();
+        let on = |b: bool| if b { "on" } else { "off" }.to_string();
+        vec![
+            ("rate", self.rate.to_string()),
+            ("timeout", d(self.timeout)),
+            ("retries", self.retries.to_string()),
+            ("count", self.count.to_string()),
+            ("interval", d(self.interval)),
+            ("snmp_sweep", self.snmp_sweep.name().to_string()),
+            ("snmp_timeout", d(self.snmp_timeout)),
+            ("snmp_retries", self.snmp_retries.to_string()),
+            ("snmp_concurrency", self.snmp_concurrency.to_string()),
+            ("snmp_budget", d(self.snmp_budget)),
+            ("inventory", on(self.interfaces && self.neighbors)),
+            ("no_classify", on(!self.classify)),
+        ]
+    }
+
+    /// A built-in profile by name: `standard` sets every field, the others
+    /// what they change of it.
     pub fn builtin(name: &str) -> Option<Result<ScanProfile, ProfileError>> {
-        BUILTIN_SCAN_PROFILES
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(n, text)| ScanProfile::parse(n, &format!("profiles/scan/{n}.toml"), text, None))
+        let parse = |n: &str, text: &str, base| {
+            ScanProfile::parse(n, &format!("profiles/scan/{n}.toml"), text, base)
+        };
+        let (n, text) = BUILTIN_SCAN_PROFILES.iter().find(|(n, _)| *n == name)?;
+        let base = match *n {
+            "standard" => None,
+            _ => match ScanProfile::builtin("standard")? {
+                Ok(standard) => Some(standard),
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        Some(parse(n, text, base.as_ref()))
     }
 
     /// `quick`, `standard`, `full`, `scan/NAME.toml` of the profiles

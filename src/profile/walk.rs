@@ -11,7 +11,6 @@ pub const BUILTIN_WALK: &str = include_str!("../../profiles/walk.toml");
 #[derive(Debug, Clone)]
 pub struct WalkOverride {
     pub id: String,
-    pub description: Option<String>,
     pub sys_object_id: Vec<Vec<u64>>,
     pub sys_descr: Option<Regex>,
     pub max_repetitions: Option<u32>,
@@ -44,6 +43,8 @@ struct RawWalk {
 #[serde(deny_unknown_fields)]
 struct RawOverride {
     id: Spanned<String>,
+    /// Says why, for the reader of the file; accepted and not used.
+    #[allow(dead_code)]
     description: Option<String>,
     sys_object_id: S<OneOrMany>,
     sys_descr: S<String>,
@@ -91,7 +92,6 @@ impl Profiles {
             self.walk.retain(|w| w.id != id);
             self.walk.push(WalkOverride {
                 id,
-                description: r.description.clone(),
                 sys_object_id,
                 sys_descr,
                 max_repetitions,

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use crate::classify::{trace, Evidence, BY_ENTERPRISE, BY_REGISTRY};
 use crate::model::Device;
 use crate::profile::Profiles;
+use crate::vocab::DeviceField;
 
 fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or("-".into(), |v| v.to_string())
@@ -58,14 +59,14 @@ pub fn render(d: &Device, p: &Profiles) -> String {
     }
     let _ = writeln!(o, "\nclassification");
     for (field, value) in [
-        ("role", Some(now.role.name().to_string())),
-        ("vendor", now.vendor.clone()),
-        ("os", now.os.clone()),
-        ("model", now.model.clone()),
-        ("os_version", now.os_version.clone()),
-        ("serial", now.serial.clone()),
+        (DeviceField::Role, Some(now.role.name().to_string())),
+        (DeviceField::Vendor, now.vendor.clone()),
+        (DeviceField::Os, now.os.clone()),
+        (DeviceField::Model, now.model.clone()),
+        (DeviceField::OsVersion, now.os_version.clone()),
+        (DeviceField::Serial, now.serial.clone()),
     ] {
-        let by = match now.classified_by.get(field).map(String::as_str) {
+        let by = match now.classified_by.get(field.name()).map(String::as_str) {
             Some(BY_ENTERPRISE) => "the enterprise number (profiles/vendors.toml)".to_string(),
             Some(BY_REGISTRY) => "the enterprise number (IANA registry)".to_string(),
             Some(id) => {
@@ -76,10 +77,10 @@ pub fn render(d: &Device, p: &Profiles) -> String {
                     .map(|r| r.origin.clone());
                 format!("rule {id} ({})", opt(origin))
             }
-            None if field == "serial" && value.is_some() => "ENTITY-MIB chassis".into(),
+            None if field == DeviceField::Serial && value.is_some() => "ENTITY-MIB chassis".into(),
             None => "no rule".into(),
         };
-        let _ = writeln!(o, "  {field:<11} {:<24} by {by}", opt(value));
+        let _ = writeln!(o, "  {:<11} {:<24} by {by}", field.name(), opt(value));
     }
     if now.classified_by != d.classified_by {
         let _ = writeln!(
