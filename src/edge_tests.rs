@@ -890,3 +890,147 @@ mod sweep_edge {
         assert!(net.sent.lock().unwrap().iter().all(|(_, snmp)| !snmp));
     }
 }
+
+// ---------------------------------------------------- the `--count` echoes
+
+mod echo_edge {
+    use super::*;
+    use crate::event::{Cancel, Events};
+    use crate::probe::echo::{measure_over, EchoOptions, SEQ_BASE};
+    use crate::probe::fake::FakeEcho;
+
+    fn host(i: u32) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::from(0x0a4d_0000 + i))
+    }
+
+    const OPTS: EchoOptions = EchoOptions {
+        count: 3,
+        interval: Duration::from_millis(20),
+        timeout: Duration::from_millis(500),
+        rate: 50_000,
+        ident: 9,
+    };
+
+    async fn run(
+        net: &FakeEcho,
+        hosts: &[IpAddr],
+        o: EchoOptions,
+    ) -> std::collections::HashMap<IpAddr, crate::model::Icmp> {
+        let (_stop, cancel) = Cancel::new();
+        let (events, _rx) = Events::channel();
+        measure_over(net, hosts, o, &events, &cancel)
+            .await
+            .expect("echoes")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_thousands_of_replies_loses_none() {
+        // the scale lab's shape: thousands of hosts answering within
+        // microseconds, all their replies arriving in the same instants
+        let hosts: Vec<IpAddr> = (1..=4000).map(host).collect();
+        let net = FakeEcho {
+            rtt: hosts
+                .iter()
+                .map(|h| (*h, Duration::from_micros(30)))
+                .collect(),
+            ..FakeEcho::default()
+        };
+        let got = run(&net, &hosts, OPTS).await;
+        assert_eq!(got.len(), 4000);
+        let lost: Vec<_> = got.iter().filter(|(_, s)| s.received != 3).collect();
+        assert!(lost.is_empty(), "{} hosts lost echoes", lost.len());
+        // (tokio's timer rounds the fake's 30 µs up to its 1 ms tick)
+        assert!(got
+            .values()
+            .all(|s| s.rtt_ms.as_ref().is_some_and(|r| r.max <= 1.1)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn echoes_go_out_on_schedule() {
+        let hosts: Vec<IpAddr> = (1..=100).map(host).collect();
+        let net = FakeEcho {
+            rtt: hosts
+                .iter()
+                .map(|h| (*h, Duration::from_millis(1)))
+                .collect(),
+            ..FakeEcho::default()
+        };
+        let t0 = Instant::now();
+        run(&net, &hosts, OPTS).await;
+        let sent = net.sent.lock().expect("sent").clone();
+        assert_eq!(sent.len(), 300);
+        // echoes of one host `interval` apart, with sequence numbers 0..3
+        let of = |ip: IpAddr| -> Vec<(u16, Duration)> {
+            sent.iter()
+                .filter(|(h, ..)| *h == ip)
+                .map(|(_, s, at)| (s - SEQ_BASE, *at - t0))
+                .collect()
+        };
+        let last = of(host(100));
+        assert_eq!(last.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [0, 1, 2]);
+        let gaps: Vec<Duration> = last.windows(2).map(|w| w[1].1 - w[0].1).collect();
+        assert!(
+            gaps.iter()
+                .all(|g| g.abs_diff(Duration::from_millis(20)) <= Duration::from_millis(1)),
+            "{gaps:?}"
+        );
+        // hosts started at the rate: the 100th about 2 ms after the first
+        assert!(last[0].1 <= Duration::from_millis(3), "{:?}", last[0].1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lost_late_and_duplicated_replies_are_counted_right() {
+        let (a, b, c, d) = (host(1), host(2), host(3), host(4));
+        let net = FakeEcho {
+            rtt: [
+                (a, Duration::from_millis(2)),
+                (b, Duration::from_millis(2)),
+                (c, Duration::from_millis(900)), // later than the timeout
+                (d, Duration::from_millis(5)),
+            ]
+            .into(),
+            drop: [(a, 1)].into(),
+            duplicate: [b].into(),
+            ..FakeEcho::default()
+        };
+        let silent = host(5);
+        let got = run(&net, &[a, b, c, d, silent], OPTS).await;
+        let rx = |ip: IpAddr| got.get(&ip).map(|s| (s.sent, s.received));
+        assert_eq!(rx(a), Some((3, 2)));
+        assert_eq!(rx(b), Some((3, 3)), "a duplicate counts once");
+        assert_eq!(rx(c), Some((3, 0)), "a reply after the timeout is lost");
+        assert_eq!(rx(d), Some((3, 3)));
+        assert_eq!(rx(silent), Some((3, 0)));
+        let rtt = got[&d].rtt_ms.clone().expect("rtt");
+        assert!((rtt.avg - 5.0).abs() < 0.5, "{rtt:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_nobody_asked_for_are_ignored() {
+        let hosts = [host(1)];
+        let net = FakeEcho {
+            rtt: [(host(1), Duration::from_millis(1))].into(),
+            ..FakeEcho::default()
+        };
+        // one echo asked for: the host's answers to seq 1 and 2 never
+        // come, and a stranger's reply would not be counted
+        let got = run(&net, &hosts, EchoOptions { count: 1, ..OPTS }).await;
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[&host(1)].sent, got[&host(1)].received), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_phase_ends_one_timeout_after_the_last_echo() {
+        let hosts: Vec<IpAddr> = (1..=10).map(host).collect();
+        let net = FakeEcho::default(); // nobody answers
+        let t0 = Instant::now();
+        let got = run(&net, &hosts, OPTS).await;
+        let took = t0.elapsed();
+        assert!(got.values().all(|s| s.received == 0 && s.sent == 3));
+        // last echo at 40 ms, then the 500 ms timeout
+        assert!(
+            took >= Duration::from_millis(540) && took <= Duration::from_millis(545),
+            "{took:?}"
+        );
+    }
+}

@@ -20,7 +20,7 @@ use crate::model::{
     SCAN_SCHEMA,
 };
 use crate::probe::agent::{Agent, Credential};
-use crate::probe::icmp::{self, EchoOptions};
+use crate::probe::echo::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
@@ -207,7 +207,7 @@ async fn front(
         rate: settings.scan.rate,
         ident: tags.ident.wrapping_add(1),
     };
-    let icmp_stats = icmp::measure(&hosts, echo_opts, events, cancel).await?;
+    let icmp_stats = echo::measure(&hosts, echo_opts, events, cancel).await?;
     packets += hosts.len() as u64 * u64::from(settings.scan.count);
     Ok(Front {
         sweep: sw,
@@ -284,7 +284,7 @@ fn assemble(
         health::assess(
             &health::Inputs {
                 icmp: icmp.as_ref(),
-                snmp_answered: done.snmp.is_some(),
+                swept_alive: found_by.contains(&Protocol::Icmp),
                 uptime_ticks: done.snmp.as_ref().and_then(|s| s.sys_uptime_ticks),
                 interfaces: done.interfaces.as_deref(),
                 readings: done.readings.as_ref(),

@@ -140,7 +140,9 @@ pub async fn read(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Inputs<'a> {
     pub icmp: Option<&'a Icmp>,
-    pub snmp_answered: bool,
+    /// The sweep's echo was answered: the host is alive, and follow-up
+    /// echoes all lost are loss, not a host gone.
+    pub swept_alive: bool,
     pub uptime_ticks: Option<u32>,
     pub interfaces: Option<&'a [Interface]>,
     pub readings: Option<&'a Readings>,
@@ -149,25 +151,7 @@ pub struct Inputs<'a> {
 /// Judge a device: ok | warning | critical | unreachable, with reasons.
 pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     let mut v = Verdicts::default();
-    reachability(&mut v, i);
-    if let Some(p) = i.icmp.filter(|p| p.received > 0) {
-        v.grade(
-            HealthCheck::Loss,
-            p.loss_pct,
-            t.loss_warn,
-            t.loss_crit,
-            |x, lvl, th| format!("packet loss {x:.0}% ({lvl} ≥ {th}%)"),
-        );
-        if let Some(r) = &p.rtt_ms {
-            v.grade(
-                HealthCheck::Rtt,
-                r.avg,
-                t.rtt_warn_ms,
-                t.rtt_crit_ms,
-                |x, lvl, th| format!("RTT {x:.1} ms ({lvl} ≥ {th} ms)"),
-            );
-        }
-    }
+    echoes(&mut v, i, t);
     if let Some(r) = i.readings {
         for (check, what, unit, reading, warn, crit) in [
             (HealthCheck::Cpu, "CPU", "%", &r.cpu, t.cpu_warn, t.cpu_crit),
@@ -258,14 +242,44 @@ impl Verdicts {
     }
 }
 
-/// Found by the sweep, then silent to every echo and to SNMP.
-fn reachability(v: &mut Verdicts, i: &Inputs) {
-    let pinged = i.icmp.is_some_and(|p| p.received > 0);
-    if !pinged && !i.snmp_answered && i.icmp.is_some() {
-        v.flag(
-            HealthLevel::Unreachable,
-            HealthCheck::Unreachable,
-            "no answer to the echoes after the sweep found it".into(),
+/// Loss and RTT of the follow-up echoes. A host that answered none of
+/// them is graded on its loss only when the sweep's echo was answered
+/// (else it filters ICMP, and was found by SNMP or TCP).
+fn echoes(v: &mut Verdicts, i: &Inputs, t: &Thresholds) {
+    let Some(p) = i.icmp.filter(|p| p.sent > 0) else {
+        return;
+    };
+    if p.received == 0 {
+        if i.swept_alive {
+            let sent = p.sent;
+            v.grade(
+                HealthCheck::Loss,
+                p.loss_pct,
+                t.loss_warn,
+                t.loss_crit,
+                |x, lvl, th| {
+                    format!(
+                        "packet loss {x:.0}% ({lvl} ≥ {th}%): none of {sent} echoes answered after the sweep's was"
+                    )
+                },
+            );
+        }
+        return;
+    }
+    v.grade(
+        HealthCheck::Loss,
+        p.loss_pct,
+        t.loss_warn,
+        t.loss_crit,
+        |x, lvl, th| format!("packet loss {x:.0}% ({lvl} ≥ {th}%)"),
+    );
+    if let Some(r) = &p.rtt_ms {
+        v.grade(
+            HealthCheck::Rtt,
+            r.avg,
+            t.rtt_warn_ms,
+            t.rtt_crit_ms,
+            |x, lvl, th| format!("RTT {x:.1} ms ({lvl} ≥ {th} ms)"),
         );
     }
 }
@@ -400,7 +414,6 @@ mod tests {
             .thresholds;
         let ok = assess(
             &Inputs {
-                snmp_answered: true,
                 ..Inputs::default()
             },
             &t,
@@ -428,7 +441,6 @@ mod tests {
         };
         let h = assess(
             &Inputs {
-                snmp_answered: true,
                 interfaces: Some(&ifs),
                 readings: Some(&r),
                 ..Inputs::default()
@@ -459,7 +471,6 @@ mod tests {
         let h = assess(
             &Inputs {
                 icmp: Some(&lossy),
-                snmp_answered: false,
                 ..Inputs::default()
             },
             &t,
@@ -472,6 +483,22 @@ mod tests {
             loss_pct: 100.0,
             rtt_ms: None,
         };
+        // found by the sweep's echo, then every follow-up lost: alive,
+        // with its loss
+        let h = assess(
+            &Inputs {
+                icmp: Some(&dead),
+                swept_alive: true,
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!(h.status, HealthLevel::Critical);
+        assert_eq!(
+            h.reasons,
+            ["packet loss 100% (critical ≥ 50%): none of 3 echoes answered after the sweep's was"]
+        );
+        // found by SNMP or TCP only: a host filtering ICMP is not graded
         let h = assess(
             &Inputs {
                 icmp: Some(&dead),
@@ -479,10 +506,9 @@ mod tests {
             },
             &t,
         );
-        assert_eq!(h.status, HealthLevel::Unreachable);
+        assert_eq!(h.status, HealthLevel::Ok);
         let h = assess(
             &Inputs {
-                snmp_answered: true,
                 uptime_ticks: Some(4200),
                 ..Inputs::default()
             },

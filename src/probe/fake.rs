@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 
 use super::ber::RequestKind;
 use super::credential::Credential;
+use super::echo::{EchoLink, EchoNet, EchoReply, SEQ_BASE};
 use super::exchange::{AgentError, Exchange, Network, Reply, Request};
 use super::snmp::{credentials, SweepAnswer};
 use super::sweep::{Reply as SweepReply, SweepLink, SweepNet, SweepOptions};
@@ -456,6 +457,71 @@ impl SweepLink for FakeSweepLink {
                 };
                 let _ = self.replies.send(SweepReply::Snmp(self.from(ip), answer));
             }
+            Some(Ok(()))
+        })
+    }
+}
+
+/// A network of hosts answering the `--count` echoes, each after its RTT;
+/// an echo a host drops, or answers twice, or answers too late, is a fault.
+#[derive(Debug, Clone, Default)]
+pub struct FakeEcho {
+    /// Answering hosts and their round-trip times.
+    pub rtt: BTreeMap<IpAddr, Duration>,
+    /// Echoes dropped: (host, echo number from 0).
+    pub drop: std::collections::BTreeSet<(IpAddr, u16)>,
+    /// Hosts that answer every echo twice.
+    pub duplicate: std::collections::BTreeSet<IpAddr>,
+    /// Every send, in order: (host, sequence number, when).
+    pub sent: Arc<Mutex<Vec<(IpAddr, u16, tokio::time::Instant)>>>,
+}
+
+struct FakeEchoLink {
+    net: FakeEcho,
+    replies: mpsc::UnboundedSender<EchoReply>,
+}
+
+impl EchoNet for FakeEcho {
+    fn open(
+        &self,
+        _v4: bool,
+        _v6: bool,
+        _ident: u16,
+        replies: mpsc::UnboundedSender<EchoReply>,
+    ) -> BoxFuture<'_, Result<Box<dyn EchoLink>, crate::error::ProbeError>> {
+        Box::pin(async move {
+            Ok(Box::new(FakeEchoLink {
+                net: self.clone(),
+                replies,
+            }) as Box<dyn EchoLink>)
+        })
+    }
+}
+
+impl EchoLink for FakeEchoLink {
+    fn send(&self, ip: IpAddr, seq: u16) -> BoxFuture<'_, Option<std::io::Result<()>>> {
+        Box::pin(async move {
+            lock(&self.net.sent).push((ip, seq, tokio::time::Instant::now()));
+            let k = seq.wrapping_sub(SEQ_BASE);
+            let Some(rtt) = self.net.rtt.get(&ip).copied() else {
+                return Some(Ok(()));
+            };
+            if self.net.drop.contains(&(ip, k)) {
+                return Some(Ok(()));
+            }
+            let times = if self.net.duplicate.contains(&ip) {
+                2
+            } else {
+                1
+            };
+            let tx = self.replies.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(rtt).await;
+                for _ in 0..times {
+                    let at = tokio::time::Instant::now();
+                    let _ = tx.send(EchoReply { from: ip, seq, at });
+                }
+            });
             Some(Ok(()))
         })
     }

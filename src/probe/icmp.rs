@@ -1,26 +1,20 @@
-//! ICMP echo: the sweep socket (send and receive decoupled, no per-address
-//! state) and the per-host `--count` echoes for RTT and loss.
+//! ICMP echo sockets, shared by the sweep and the `--count` echoes (send
+//! and receive decoupled, no per-address state).
 //!
 //! Sockets come from surge-ping: a raw socket when we may (root,
 //! CAP_NET_RAW), else a Linux datagram ICMP socket (`ping_group_range`).
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::BorrowedFd;
-use std::time::Duration;
 
 use pnet_packet::icmp::{echo_request::MutableEchoRequestPacket, IcmpPacket, IcmpTypes};
 use pnet_packet::icmpv6::Icmpv6Types;
 use pnet_packet::Packet;
-use socket2::{SockRef, Type};
-use surge_ping::{
-    AsyncSocket, Client, Config, Icmpv4Packet, Icmpv6Packet, PingIdentifier, PingSequence, ICMP,
-};
+use socket2::{SockFilter, SockRef, Type};
+use surge_ping::{AsyncSocket, Config, Icmpv4Packet, Icmpv6Packet, ICMP};
 
 use crate::error::ProbeError;
-use crate::event::{Cancel, Event, Events, Phase};
-use crate::model::Icmp;
 
 /// Payload of our echo requests: recognisable in a capture.
 const PAYLOAD: &[u8] = b"netcensus-probe!";
@@ -45,6 +39,30 @@ fn no_permission(v6: bool) -> impl FnOnce(io::Error) -> ProbeError {
     }
 }
 
+/// A classic BPF program passing only echo replies carrying `ident`. A raw
+/// IPv4 socket reads the IP header first (its length in the low nibble of
+/// byte 0); a raw ICMPv6 socket reads the ICMPv6 header only.
+fn echo_reply_filter(v6: bool, ident: u16) -> Vec<SockFilter> {
+    // opcodes of linux/bpf_common.h
+    const LDX_IMM: u16 = 0x01; // BPF_LDX|BPF_W|BPF_IMM: x = k
+    const LDX_MSH: u16 = 0xb1; // BPF_LDX|BPF_B|BPF_MSH: x = 4*([k]&0xf)
+    const LDB_IND: u16 = 0x50; // BPF_LD|BPF_B|BPF_IND: a = [x+k]
+    const LDH_IND: u16 = 0x48; // BPF_LD|BPF_H|BPF_IND: a = [x+k:2]
+    const JEQ: u16 = 0x15; // BPF_JMP|BPF_JEQ|BPF_K
+    const RET: u16 = 0x06; // BPF_RET|BPF_K
+    let reply_type = if v6 { 129 } else { 0 };
+    // v6: x = 0, so the indexed loads read the ICMPv6 header
+    vec![
+        SockFilter::new(if v6 { LDX_IMM } else { LDX_MSH }, 0, 0, 0),
+        SockFilter::new(LDB_IND, 0, 0, 0),
+        SockFilter::new(JEQ, 0, 3, reply_type),
+        SockFilter::new(LDH_IND, 0, 0, 4),
+        SockFilter::new(JEQ, 0, 1, u32::from(ident)),
+        SockFilter::new(RET, 0, 0, u32::MAX),
+        SockFilter::new(RET, 0, 0, 0),
+    ]
+}
+
 /// The sweep's ICMP socket of one family.
 #[derive(Clone)]
 pub struct EchoSocket {
@@ -55,16 +73,42 @@ pub struct EchoSocket {
 
 impl EchoSocket {
     /// Open the socket; `ident` marks our echo requests (raw sockets see
-    /// every ICMP packet of the host, so replies are filtered on it).
+    /// every ICMP packet of the host, so the kernel filters replies on it).
     // the crate's one unsafe block (see [lints] in Cargo.toml)
     #[allow(unsafe_code)]
     pub fn open(v6: bool, ident: u16) -> Result<EchoSocket, ProbeError> {
         let sock = AsyncSocket::new(&config(v6)).map_err(no_permission(v6))?;
-        // SAFETY: the descriptor belongs to `sock`, which outlives this borrow.
-        let fd = unsafe { BorrowedFd::borrow_raw(sock.get_native_sock()) };
-        // best effort: a smaller buffer only risks drops under huge bursts
-        let _ = SockRef::from(&fd).set_recv_buffer_size(RECV_BUFFER);
-        Ok(EchoSocket { sock, v6, ident })
+        let raw = sock.get_native_sock();
+        let size = libc::c_int::try_from(RECV_BUFFER).unwrap_or(libc::c_int::MAX);
+        // SAFETY: the descriptor belongs to `sock`, which outlives this
+        // borrow; setsockopt only reads the `c_int` it is given the length of.
+        let (fd, forced) = unsafe {
+            (
+                BorrowedFd::borrow_raw(raw),
+                libc::setsockopt(
+                    raw,
+                    libc::SOL_SOCKET,
+                    libc::SO_RCVBUFFORCE,
+                    std::ptr::from_ref(&size).cast::<libc::c_void>(),
+                    libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).unwrap_or(4),
+                ),
+            )
+        };
+        let sref = SockRef::from(&fd);
+        if forced != 0 {
+            // Without CAP_NET_ADMIN the kernel caps the buffer at
+            // net.core.rmem_max; best effort, a smaller one only risks
+            // drops under the largest bursts.
+            let _ = sref.set_recv_buffer_size(RECV_BUFFER);
+        }
+        let socket = EchoSocket { sock, v6, ident };
+        if socket.is_raw() {
+            // Best effort too: without the filter, replies are still
+            // matched on `ident` in `recv`, but every ICMP packet of the
+            // host (the SNMP sweep's port-unreachables) shares the buffer.
+            let _ = sref.attach_filter(&echo_reply_filter(v6, ident));
+        }
+        Ok(socket)
     }
 
     fn is_raw(&self) -> bool {
@@ -95,8 +139,9 @@ impl EchoSocket {
         Ok(())
     }
 
-    /// Wait for the next echo reply meant for us; returns who answered.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<IpAddr> {
+    /// Wait for the next echo reply meant for us; returns who answered,
+    /// and the sequence number of the echo answered.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<(IpAddr, u16)> {
         loop {
             let (n, from) = self.sock.recv_from(buf).await?;
             let data = &buf[..n];
@@ -105,101 +150,32 @@ impl EchoSocket {
                     Icmpv4Packet::decode(data, self.sock.get_type(), src, Ipv4Addr::UNSPECIFIED)
                         .ok()
                         .filter(|p| p.get_icmp_type() == IcmpTypes::EchoReply)
-                        .map(|p| (IpAddr::V4(p.get_real_dest()), p.get_identifier().0))
+                        .map(|p| {
+                            (
+                                IpAddr::V4(p.get_real_dest()),
+                                p.get_identifier().0,
+                                p.get_sequence().0,
+                            )
+                        })
                 }
                 IpAddr::V6(src) => Icmpv6Packet::decode(data, src)
                     .ok()
                     .filter(|p| p.get_icmpv6_type() == Icmpv6Types::EchoReply)
-                    .map(|p| (IpAddr::V6(p.get_real_dest()), p.get_identifier().0)),
+                    .map(|p| {
+                        (
+                            IpAddr::V6(p.get_real_dest()),
+                            p.get_identifier().0,
+                            p.get_sequence().0,
+                        )
+                    }),
             };
             match reply {
                 // datagram sockets only ever see their own echoes
-                Some((ip, ident)) if !self.is_raw() || ident == self.ident => return Ok(ip),
+                Some((ip, ident, seq)) if !self.is_raw() || ident == self.ident => {
+                    return Ok((ip, seq));
+                }
                 _ => continue,
             }
         }
     }
-}
-
-/// How the `--count` echoes are sent.
-#[derive(Debug, Clone, Copy)]
-pub struct EchoOptions {
-    pub count: u32,
-    pub interval: Duration,
-    pub timeout: Duration,
-    /// Hosts started per second (paces the burst of first echoes).
-    pub rate: u32,
-    pub ident: u16,
-}
-
-/// Most hosts measured at once: bounds memory on huge live subnets.
-const ECHO_CONCURRENCY: usize = 8192;
-
-/// Send `count` echoes to each host, `interval` apart, and compute RTT and
-/// loss. Echoes of one host overlap (a lost one does not delay the next).
-pub async fn measure(
-    hosts: &[IpAddr],
-    opts: EchoOptions,
-    events: &Events,
-    cancel: &Cancel,
-) -> Result<HashMap<IpAddr, Icmp>, ProbeError> {
-    let mut out = HashMap::new();
-    if hosts.is_empty() || opts.count == 0 {
-        return Ok(out);
-    }
-    let client = |v6: bool| Client::new(&config(v6)).map_err(no_permission(v6));
-    let c4 = if hosts.iter().any(IpAddr::is_ipv4) {
-        Some(client(false)?)
-    } else {
-        None
-    };
-    let c6 = if hosts.iter().any(IpAddr::is_ipv6) {
-        Some(client(true)?)
-    } else {
-        None
-    };
-    events.emit(Event::Started {
-        phase: Phase::Echo,
-        total: hosts.len() as u64,
-    });
-    super::for_each_bounded(
-        futures::stream::iter(hosts.iter().filter_map(|&ip| {
-            let client = if ip.is_ipv4() { c4.clone() } else { c6.clone() };
-            client.map(|c| (ip, c))
-        })),
-        ECHO_CONCURRENCY,
-        opts.rate,
-        cancel,
-        |(ip, client)| async move {
-            let echoes = (0..opts.count).map(|seq| {
-                let client = client.clone();
-                async move {
-                    tokio::time::sleep(opts.interval * seq).await;
-                    let mut pinger = client.pinger(ip, PingIdentifier(opts.ident)).await;
-                    pinger.timeout(opts.timeout);
-                    pinger
-                        .ping(PingSequence(seq as u16), PAYLOAD)
-                        .await
-                        .ok()
-                        .map(|(_, rtt)| rtt.as_secs_f64() * 1000.0)
-                }
-            });
-            let rtts: Vec<f64> = futures::future::join_all(echoes)
-                .await
-                .into_iter()
-                .flatten()
-                .collect();
-            (ip, Icmp::from_samples(opts.count, &rtts))
-        },
-        |(ip, stats)| {
-            out.insert(ip, stats);
-            events.emit(Event::Advanced {
-                phase: Phase::Echo,
-                by: 1,
-            });
-        },
-    )
-    .await;
-    events.emit(Event::Finished { phase: Phase::Echo });
-    Ok(out)
 }

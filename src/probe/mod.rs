@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod ber;
 pub mod credential;
+pub mod echo;
 pub mod exchange;
 #[cfg(test)]
 pub mod fake;

@@ -179,7 +179,7 @@ async fn open_sockets(
             let (rx_sock, tx) = (sock.clone(), tx.clone());
             s.tasks.push(tokio::spawn(async move {
                 let mut buf = vec![0u8; 2048];
-                while let Ok(ip) = rx_sock.recv(&mut buf).await {
+                while let Ok((ip, _seq)) = rx_sock.recv(&mut buf).await {
                     if tx.send(Reply::Icmp(ip)).is_err() {
                         break;
                     }
