@@ -180,6 +180,10 @@ pub struct Interface {
     pub out_errors: Option<u64>,
     pub in_discards: Option<u64>,
     pub out_discards: Option<u64>,
+    /// ifHCInUcastPkts / ifHCOutUcastPkts (ifXTable): what the error
+    /// share is taken of.
+    pub in_packets: Option<u64>,
+    pub out_packets: Option<u64>,
     /// sysUpTime ticks at the last status change.
     pub last_change_ticks: Option<u64>,
 }
@@ -236,6 +240,11 @@ pub struct Health {
     pub cpu_pct: Option<f64>,
     pub mem_pct: Option<f64>,
     pub temp_c: Option<f64>,
+    /// Oper-down Ethernet ports nobody cares about (no description, neither
+    /// up nor linked in the baseline): counted, raising nothing. `null`
+    /// without interfaces.
+    #[serde(default)]
+    pub unused_ports: Option<u64>,
 }
 
 impl Icmp {

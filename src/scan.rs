@@ -15,6 +15,7 @@ use crate::collect::walk::WalkOptions;
 use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
+use crate::judge;
 use crate::model::{
     Device, Facts, Interface, Neighbor, Protocol, ScanFile, Snmp, SnmpStats, Stats, Tool,
     SCAN_SCHEMA,
@@ -79,7 +80,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let mut f = front?;
     let mut icmp_stats = std::mem::take(&mut f.icmp_stats);
     // classification and the model, sorted by IP
-    let devices: Vec<Device> = f
+    let (mut devices, readings): (Vec<Device>, Vec<Option<Readings>>) = f
         .found
         .iter()
         .map(|ip| {
@@ -88,7 +89,16 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
             let by = found_by(*ip, &f, &done);
             assemble(*ip, by, icmp, f.tcp_found.get(ip).copied(), done, settings)
         })
-        .collect();
+        .unzip();
+    if settings.scan.health {
+        judge::judge_all(
+            &mut devices,
+            &readings,
+            settings.baseline.as_deref(),
+            started,
+            &settings.scan.thresholds,
+        );
+    }
     let stats = Stats {
         addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
         icmp_alive: f.sweep.icmp_alive.len() as u64,
@@ -271,7 +281,8 @@ fn plan_jobs(
         .collect()
 }
 
-/// One device record from what every phase learnt of one address.
+/// One device record from what every phase learnt of one address, and
+/// the health readings it is judged on once every record is built.
 fn assemble(
     ip: IpAddr,
     found_by: Vec<Protocol>,
@@ -279,19 +290,7 @@ fn assemble(
     tcp_port: Option<u16>,
     done: SnmpDone,
     settings: &Settings,
-) -> Device {
-    let health = settings.scan.health.then(|| {
-        health::assess(
-            &health::Inputs {
-                icmp: icmp.as_ref(),
-                swept_alive: found_by.contains(&Protocol::Icmp),
-                uptime_ticks: done.snmp.as_ref().and_then(|s| s.sys_uptime_ticks),
-                interfaces: done.interfaces.as_deref(),
-                readings: done.readings.as_ref(),
-            },
-            &settings.scan.thresholds,
-        )
-    });
+) -> (Device, Option<Readings>) {
     let class = classify(
         &Evidence {
             snmp: done.snmp.as_ref(),
@@ -306,7 +305,7 @@ fn assemble(
         .or_else(|| done.snmp.as_ref().and_then(|s| s.sys_name.clone()))
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| ip.to_string());
-    Device {
+    let device = Device {
         id,
         ip,
         found_by,
@@ -324,9 +323,10 @@ fn assemble(
         errors: done.errors,
         interfaces: done.interfaces,
         neighbors: done.neighbors,
-        health,
+        health: None,
         snmp_stats: done.stats,
-    }
+    };
+    (device, done.readings)
 }
 
 /// A channel's receiving end as a stream.

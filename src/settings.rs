@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::model::ScanFile;
 use crate::probe::credential::{Usm, UsmAuth, UsmPriv};
 use crate::profile::{Profiles, ScanProfile, SnmpSweep};
 use crate::targets::{TargetSet, Token};
@@ -28,6 +29,9 @@ pub struct Settings {
     pub usm: Vec<Usm>,
     pub scan: ScanProfile,
     pub profiles: Arc<Profiles>,
+    /// The scan to judge against (`--baseline`): ports up or linked then,
+    /// error counters then.
+    pub baseline: Option<Arc<ScanFile>>,
 }
 
 impl Settings {
@@ -109,6 +113,8 @@ pub struct Request {
     pub tcp_ports: Vec<u16>,
     pub communities: Vec<String>,
     pub usm: UsmRequest,
+    /// A scan file to judge health against (and to diff with).
+    pub baseline: Option<PathBuf>,
 }
 
 /// Resolve a request into settings: targets built, the profile loaded and
@@ -145,6 +151,10 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
         usm: usm(&req.usm)?,
         scan: p,
         profiles: Arc::new(profiles),
+        baseline: match &req.baseline {
+            Some(path) => Some(Arc::new(crate::scanfile::load(path)?)),
+            None => None,
+        },
     })
 }
 

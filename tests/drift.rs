@@ -125,6 +125,26 @@ fn drift_between_two_lab_states_is_every_change_once() {
         .expect("devices")
         .iter()
         .all(|d| d["snmp_stats"].is_null()));
+    // no baseline yet: no device warns for ports nobody described or for
+    // error counters since boot; down ports with a description do
+    for d in json(&p("before.json"))["devices"]
+        .as_array()
+        .expect("devices")
+    {
+        for r in d["health"]["reasons"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap_or("");
+            assert!(!r.contains("errors"), "{}: {r}", d["ip"]);
+            if let Some(ports) = r.split_once("): ").map(|x| x.1) {
+                if r.contains("port(s) in use are down") {
+                    assert!(
+                        ports.split(", ").all(|p| p.contains('"')),
+                        "{}: an undescribed port warns: {r}",
+                        d["ip"]
+                    );
+                }
+            }
+        }
+    }
     // saved through the subcommand: the same file
     let o = netcensus(&[
         "baseline",
@@ -195,6 +215,27 @@ fn drift_between_two_lab_states_is_every_change_once() {
     );
     let drift = json(&p("drift.json"));
     assert_eq!(drift["schema"], "netcensus/diff/v1");
+    // the described port that went down warns, by name
+    let after = json(&p("after.json"));
+    let sw = after["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["ip"] == "10.77.2.1")
+        .expect("access-sw-1");
+    assert_eq!(sw["health"]["status"], "warning", "{}", sw["health"]);
+    assert!(
+        sw["health"]["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .any(|r| r
+                .as_str()
+                .is_some_and(|r| r.contains("port(s) in use are down")
+                    && r.contains("Gi1/0/1 \"DJ_200_POE\""))),
+        "{}",
+        sw["health"]
+    );
     let want: BTreeSet<(String, String, String)> = [
         ("removed", "10.77.0.13", ""),
         ("rebooted", "10.77.1.1", "uptime"),

@@ -936,7 +936,7 @@ fn an_interface_going_down_is_a_health_warning() {
             .and_then(|r| {
                 r.iter()
                     .filter_map(Value::as_str)
-                    .find(|r| r.contains("admin-up but oper-down"))
+                    .find(|r| r.contains("port(s) in use are down"))
             })
             .and_then(|r| r.split_whitespace().next())
             .and_then(|n| n.parse().ok())

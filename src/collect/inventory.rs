@@ -18,7 +18,7 @@ const CDP_CACHE: &[u64] = &[1, 3, 6, 1, 4, 1, 9, 9, 23, 1, 2, 1, 1];
 /// The (table, column) pairs of the interface walk, in walk order. ifDescr
 /// and ifSpeed are not walked: they are read (GET) only for the rows that
 /// lack ifName or ifHighSpeed, which most agents have.
-const IF_COLUMNS: [(&[u64], u64); 12] = [
+const IF_COLUMNS: [(&[u64], u64); 14] = [
     (IF_ENTRY, 3),   // 0 ifType
     (IF_ENTRY, 6),   // 1 ifPhysAddress
     (IF_ENTRY, 7),   // 2 ifAdminStatus
@@ -31,6 +31,8 @@ const IF_COLUMNS: [(&[u64], u64); 12] = [
     (IFX_ENTRY, 1),  // 9 ifName
     (IFX_ENTRY, 15), // 10 ifHighSpeed
     (IFX_ENTRY, 18), // 11 ifAlias
+    (IFX_ENTRY, 7),  // 12 ifHCInUcastPkts
+    (IFX_ENTRY, 11), // 13 ifHCOutUcastPkts
 ];
 
 /// Interfaces (ifNumber, then the rows of ifIndex: agents overstate
@@ -99,8 +101,8 @@ async fn walk_in_slices(agent: &mut Agent, cols: &[Vec<u64>], opts: &WalkOptions
 }
 
 /// Where the fallback columns land in a row.
-const IF_DESCR: usize = 12;
-const IF_SPEED: usize = 13;
+const IF_DESCR: usize = 14;
+const IF_SPEED: usize = 15;
 
 /// OIDs asked in one fallback GET.
 const GET_BATCH: usize = 30;
@@ -158,6 +160,8 @@ pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
                 out_errors: num(get(8)),
                 in_discards: num(get(5)),
                 out_discards: num(get(7)),
+                in_packets: num(get(12)),
+                out_packets: num(get(13)),
                 last_change_ticks: num(get(4)),
             })
         })

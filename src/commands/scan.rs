@@ -55,6 +55,7 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
         no_icmp: a.no_icmp,
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
+        baseline: a.baseline.clone(),
         usm: UsmRequest {
             user: a.v3_user.clone(),
             auth: match a.v3_auth_proto {
@@ -101,9 +102,9 @@ pub async fn run(
     .collect::<Result<Vec<_>, _>>()?;
     let settings = netcensus::resolve_settings(&request(a, profiles_dir)?, profiles)?;
     // drift: every input checked before the sweep, not after it
-    let drift = match &a.baseline {
-        Some(p) => Some((
-            netcensus::load_scan_file(p)?,
+    let drift = match &settings.baseline {
+        Some(old) => Some((
+            std::sync::Arc::clone(old),
             super::drift::rules(&a.drift)?,
             super::outputs(&a.diff_output, "--diff-output", a.out.format)?,
         )),
@@ -142,7 +143,7 @@ pub async fn run(
 
 /// A baseline, its diff rules and the drift outputs, when `--baseline`.
 type Drift = (
-    netcensus::ScanFile,
+    std::sync::Arc<netcensus::ScanFile>,
     netcensus::DriftRules,
     Vec<(PathBuf, Format)>,
 );

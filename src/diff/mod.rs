@@ -562,8 +562,7 @@ fn link_keys(list: &[Neighbor]) -> BTreeSet<String> {
         .collect()
 }
 
-mod pairing;
-use pairing::{name_of, pair, Pairing};
+use crate::pairing::{name_of, pair, Pairing};
 
 #[cfg(test)]
 mod tests;

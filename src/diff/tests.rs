@@ -50,6 +50,8 @@ fn iface(index: u64, name: &str, oper_up: bool, mac: Option<&str>) -> Interface 
         out_errors: Some(0),
         in_discards: Some(0),
         out_discards: Some(0),
+        in_packets: None,
+        out_packets: None,
         last_change_ticks: None,
     }
 }
@@ -303,6 +305,7 @@ fn links_health_and_rtt() {
             .collect(),
         cpu_pct: None,
         mem_pct: None,
+        unused_ports: None,
         temp_c: None,
     };
     let mut x = dev("10.0.0.1", Some("sw1"));

@@ -28,8 +28,12 @@ pub struct Thresholds {
     pub loss_crit: f64,
     pub rtt_warn_ms: f64,
     pub rtt_crit_ms: f64,
-    /// In + out errors of one interface since boot.
-    pub if_errors_warn: u64,
+    /// Errors + discards of one interface since the baseline, as a share
+    /// of its packets, for a warning and for critical.
+    pub if_errors_warn_pct: f64,
+    pub if_errors_crit_pct: f64,
+    /// Fewer new errors + discards than this are never graded (noise).
+    pub if_errors_min: u64,
     /// Admin-up but oper-down interfaces are a warning.
     pub oper_down_warn: bool,
     /// An uptime below this is a warning (recent reboot).
@@ -49,7 +53,12 @@ struct RawThresholds {
     loss_crit: Option<f64>,
     rtt_warn_ms: Option<f64>,
     rtt_crit_ms: Option<f64>,
-    if_errors_warn: Option<u64>,
+    if_errors_warn_pct: Option<f64>,
+    if_errors_crit_pct: Option<f64>,
+    /// Called `if_errors_warn` (errors since boot) before errors were
+    /// judged against the baseline; the old name is read as this one.
+    #[serde(alias = "if_errors_warn")]
+    if_errors_min: Option<u64>,
     oper_down_warn: Option<bool>,
     reboot_warn: S<String>,
 }
@@ -107,11 +116,23 @@ impl RawThresholds {
                 self.rtt_crit_ms,
                 b.map(|b| b.rtt_crit_ms),
             )?,
-            if_errors_warn: pick(
+            if_errors_warn_pct: pick(
                 ctx,
-                "health.if_errors_warn",
-                self.if_errors_warn,
-                b.map(|b| b.if_errors_warn),
+                "health.if_errors_warn_pct",
+                self.if_errors_warn_pct,
+                b.map(|b| b.if_errors_warn_pct),
+            )?,
+            if_errors_crit_pct: pick(
+                ctx,
+                "health.if_errors_crit_pct",
+                self.if_errors_crit_pct,
+                b.map(|b| b.if_errors_crit_pct),
+            )?,
+            if_errors_min: pick(
+                ctx,
+                "health.if_errors_min",
+                self.if_errors_min,
+                b.map(|b| b.if_errors_min),
             )?,
             oper_down_warn: pick(
                 ctx,

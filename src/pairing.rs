@@ -1,4 +1,5 @@
-//! Pairing: which baseline device is which scan device. Strongest
+//! Pairing: which baseline device is which scan device (for the diff, and
+//! for health judged against the baseline). Strongest
 //! evidence first — serial, shared interface MACs, a unique sysName with a
 //! compatible sysObjectID — then the address; a pair on the address whose
 //! serial or sysObjectID clashes is a replacement, not the same box.
@@ -9,7 +10,7 @@ use std::net::IpAddr;
 use crate::model::Device;
 
 /// A device's sysName, when it has a non-blank one.
-pub(super) fn name_of(d: &Device) -> Option<String> {
+pub fn name_of(d: &Device) -> Option<String> {
     d.snmp
         .as_ref()
         .and_then(|s| s.sys_name.clone())
@@ -37,13 +38,13 @@ fn interface_macs(d: &Device) -> BTreeSet<&str> {
 
 /// How a pair was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Pairing {
+pub enum Pairing {
     Same,
     Replaced,
 }
 
 /// Pair baseline devices (`b`) with scan devices (`s`); returns (b, s, how).
-pub(super) fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
+pub fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
     let mut pairs = Vec::new();
     let mut used_b = vec![false; b.len()];
     let mut used_s = vec![false; s.len()];
