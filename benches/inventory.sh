@@ -108,4 +108,43 @@ done <"$out/v2c"
 wait
 end=$(date +%s.%N)
 echo "$(awk "BEGIN{printf \"%.2f\", $end-$start}") s wall, $(cat "$out"/w-* | wc -l) varbinds"
+
+echo
+echo "== the default scan (BIN=path: another build) of all 87 devices at once, default 10 s budget:"
+echo "   each device's interface count and oper-down count against the snmpbulkwalk above"
+dflt=${BIN:-$bin}
+/usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
+    ip netns exec $ns "$dflt" scan 10.77.0.0/20 -q --inventory -o "$out/default.json"
+tail -n 1 "$out/time"
+python3 - "$out/default.json" "$out" "$out/v2c" <<'PY'
+import json, re, sys, os
+scan = {d["ip"]: d for d in json.load(open(sys.argv[1]))["devices"]}
+col = re.compile(r"^\.?1\.3\.6\.1\.2\.1\.(?:2\.2\.1\.(?:3|7|8)|31\.1\.1\.1\.(?:1|18))\.(\d+) = ")
+# ifOperStatus other than up(1) is down to netcensus (down, dormant, lowerLayerDown, ...)
+oper = re.compile(r"^\.?1\.3\.6\.1\.2\.1\.2\.2\.1\.8\.(\d+) = INTEGER: (?:[a-zA-Z]*\()?(\d+)\)?$")
+same = differ = 0
+short = []
+for ip in open(sys.argv[3]).read().split():
+    rows, down = set(), set()
+    for ext in ("if", "ifx"):
+        for line in open(os.path.join(sys.argv[2], "w-%s.%s" % (ip, ext)), errors="replace"):
+            m = col.match(line)
+            if m: rows.add(int(m.group(1)))
+            m = oper.match(line.strip())
+            if m and m.group(2) != "1": down.add(int(m.group(1)))
+    if not rows:
+        continue
+    d = scan.get(ip) or {}
+    ifs = d.get("interfaces") or []
+    got_down = {i["index"] for i in ifs if i.get("oper_up") is False}
+    if len(ifs) == len(rows) and got_down == down:
+        same += 1
+    else:
+        differ += 1
+        short.append("%s: %d of %d interfaces, %d of %d oper-down; %s" % (
+            ip, len(ifs), len(rows), len(got_down), len(down), "; ".join(d.get("errors") or [])[:120]))
+print("devices whose interface and oper-down counts equal the walk: %d of %d" % (same, same + differ))
+for s in short:
+    print("  ", s)
+PY
 echo "raw outputs in $out"

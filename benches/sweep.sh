@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sweep benchmark (not a test): netcensus, nmap and fping sweep the same /16
+# Sweep benchmark (not a test): netcensus (without and with the inventory
+# of the SNMP devices, the default), nmap and fping sweep the same /16
 # of the project's lab (tests/lab/configs/scale.toml: 2087 IPv4 hosts spread
 # over 10.77.0.0/16, 2084 of them answer ping, 87 SNMP devices), one after the
 # other, from inside the lab's scanner namespace. Prints wall time, hosts
@@ -49,8 +50,9 @@ for d in json.load(sys.stdin)["devices"]:
 nmap_up() { awk '/Status: Up/ {print $2}'; }
 lines() { cat; }
 
-run "netcensus scan 10.77.0.0/16 (defaults)" nc_icmp "$bin" scan 10.77.0.0/16 --format json
+run "netcensus scan 10.77.0.0/16 --no-inventory" nc_icmp "$bin" scan 10.77.0.0/16 --no-inventory --format json
 cp "$out/raw" "$out/netcensus.json"
+run "netcensus scan 10.77.0.0/16 (defaults: + inventory)" nc_icmp "$bin" scan 10.77.0.0/16 --format json
 run "nmap -sn -PE -n --min-rate 5000" nmap_up nmap -sn -PE -n --min-rate 5000 10.77.0.0/16 -oG -
 run "fping -a -q -g -r 1 -t 500 -i 1" lines fping -a -q -g 10.77.0.0/16 -r 1 -t 500 -i 1
 if [ -n "${FULL:-}" ]; then

@@ -30,8 +30,7 @@ echo "scan file: $out/scan.json, baseline: $out/baseline.json"
 if [ -z "${CONFIG:-}" ]; then
     echo
     echo "== the expected topology (examples/lab-topology.toml) against the scan"
-    # (--allow-unknown: the IPv6 addresses of the dual-stack devices count as devices of their own)
-    target/release/netcensus check examples/lab-topology.toml "$out/scan.json" --allow-unknown -o "$out/check.txt"
+    target/release/netcensus check examples/lab-topology.toml "$out/scan.json" -o "$out/check.txt"
     echo
     echo "== some time later: the site changed (tests/lab/configs/drift-after.toml); scan against the baseline"
     "$lab" up tests/lab/configs/drift-after.toml

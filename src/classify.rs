@@ -362,11 +362,13 @@ pub fn classify(ev: &Evidence, p: &Profiles) -> Classification {
             Field::OsVersion => out.os_version = Some(value),
         }
     }
+    // a stack's own serial names the whole stack; else the chassis's
+    let serial_of = |c: Option<&crate::model::Chassis>| {
+        c.and_then(|c| c.serial.clone()).filter(|s| real_serial(s))
+    };
     out.serial = ev
         .facts
-        .and_then(|f| f.chassis.as_ref())
-        .and_then(|c| c.serial.clone())
-        .filter(|s| real_serial(s));
+        .and_then(|f| serial_of(f.stack.as_ref()).or_else(|| serial_of(f.chassis.as_ref())));
     out
 }
 

@@ -250,9 +250,12 @@ pub struct ScanArgs {
     /// Most time one device's collection may take before it is cut off with an error entry.
     #[arg(long = "snmp-budget", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_budget: Option<Duration>,
-    /// Also walk interfaces and neighbours (LLDP, CDP).
-    #[arg(long, help_heading = "SNMP")]
+    /// Walk interfaces and neighbours (LLDP, CDP).
+    #[arg(long, help_heading = "SNMP", overrides_with = "no_inventory")]
     pub inventory: bool,
+    /// Do not walk interfaces and neighbours: discovery, identity, classification.
+    #[arg(long = "no-inventory", help_heading = "SNMP")]
+    pub no_inventory: bool,
     /// Read only the system group: no classification facts (ENTITY, LLDP, bridge, ...).
     #[arg(long = "no-classify", help_heading = "SNMP")]
     pub no_classify: bool,

@@ -503,6 +503,65 @@ async fn gather_reads_bridge_forwarding_lldp_and_the_chassis_row() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_stack_has_its_members_and_the_stacks_serial() {
+    // an IRF virtual chassis as H3C's agents show it: a stack(11) row
+    // holding two chassis(3) rows, each with its own serial
+    let rec = "1.3.6.1.2.1.1.2.0|6|1.3.6.1.4.1.25506.1.1\n\
+               1.3.6.1.2.1.47.1.1.1.1.2.1|4|H3C stack\n\
+               1.3.6.1.2.1.47.1.1.1.1.2.3|4|H3C S6850 slot 1\n\
+               1.3.6.1.2.1.47.1.1.1.1.2.4|4|H3C S6850 slot 2\n\
+               1.3.6.1.2.1.47.1.1.1.1.5.1|2|11\n\
+               1.3.6.1.2.1.47.1.1.1.1.5.3|2|3\n\
+               1.3.6.1.2.1.47.1.1.1.1.5.4|2|3\n\
+               1.3.6.1.2.1.47.1.1.1.1.5.9|2|9\n\
+               1.3.6.1.2.1.47.1.1.1.1.11.1|4|STACK0001\n\
+               1.3.6.1.2.1.47.1.1.1.1.11.3|4|MEMBER0003\n\
+               1.3.6.1.2.1.47.1.1.1.1.11.4|4|MEMBER0004\n\
+               1.3.6.1.2.1.47.1.1.1.1.13.1|4|STACK MODE\n\
+               1.3.6.1.2.1.47.1.1.1.1.13.3|4|LS-6850-56HF\n\
+               1.3.6.1.2.1.47.1.1.1.1.13.4|4|LS-6850-56HF\n";
+    let net = Arc::new(FakeNetwork::default());
+    net.add(IP, rec, Faults::default());
+    let mut a = agent(&net, v2c());
+    let f = collect::gather(&mut a, &Needs::default(), Some("1.3.6.1.4.1.25506.1.1"))
+        .await
+        .unwrap();
+    let serials: Vec<Option<&str>> = f.members.iter().map(|m| m.serial.as_deref()).collect();
+    assert_eq!(serials, [Some("MEMBER0003"), Some("MEMBER0004")]);
+    assert!(f
+        .members
+        .iter()
+        .all(|m| m.model.as_deref() == Some("LS-6850-56HF")));
+    assert_eq!(
+        f.stack.as_ref().and_then(|s| s.serial.as_deref()),
+        Some("STACK0001")
+    );
+    // the model comes from a member, the serial from the stack
+    assert_eq!(f.chassis.as_ref().map(|c| c.index), Some(3));
+    let p = crate::profile::Profiles::builtin().unwrap();
+    let snmp = crate::model::Snmp {
+        sys_object_id: Some("1.3.6.1.4.1.25506.1.1".into()),
+        ..crate::model::Snmp::default()
+    };
+    let ev = crate::classify::Evidence {
+        snmp: Some(&snmp),
+        facts: Some(&f),
+        interfaces: None,
+    };
+    assert_eq!(
+        crate::classify::classify(&ev, &p).serial.as_deref(),
+        Some("STACK0001")
+    );
+    // one chassis, no stack: no members
+    let (net, _) = net_with(Faults::default());
+    let mut a = agent(&net, v2c());
+    let f = collect::gather(&mut a, &Needs::default(), Some("1.3.6.1.4.1.9.1.516"))
+        .await
+        .unwrap();
+    assert!(f.members.is_empty() && f.stack.is_none());
+}
+
+#[tokio::test(start_paused = true)]
 async fn gather_asks_a_makers_devices_only_about_its_own_vendor_mibs() {
     let (net, fake) = net_with(Faults::default());
     let mut a = agent(&net, v2c());

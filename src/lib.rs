@@ -14,6 +14,7 @@ mod diff;
 mod enterprises;
 mod error;
 mod event;
+mod identity;
 mod judge;
 mod lock;
 mod model;

@@ -154,7 +154,7 @@ mod tests {
         };
         assert!(help("rate").ends_with("[profile: quick 50000, standard 50000, full 10000]"));
         assert!(help("timeout").ends_with("[profile: quick 300ms, standard 500ms, full 1s]"));
-        assert!(help("inventory").ends_with("[profile: quick off, standard off, full on]"));
+        assert!(help("inventory").ends_with("[profile: quick off, standard on, full on]"));
         assert!(help("rtt_tolerance")
             .ends_with("(and by the factor of the rules) [default: 20 ms, 3x]"));
     }

@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 pub use crate::vocab::{HealthCheck, HealthLevel, Protocol, Role, SnmpVersion};
 
 /// Schema identifier written into every scan file.
-pub const SCAN_SCHEMA: &str = "netcensus/scan/v1";
+pub const SCAN_SCHEMA: &str = "netcensus/scan/v2";
+
+/// The schemas read: v1 files hold one record per address (a device that
+/// answered on two is two records there; the diff merges them first).
+pub const READABLE_SCAN_SCHEMAS: [&str; 2] = ["netcensus/scan/v1", SCAN_SCHEMA];
 
 /// A whole scan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +65,10 @@ pub struct Device {
     /// Stable identity: serial, else chassis MAC, else sysName, else IP.
     pub id: String,
     pub ip: std::net::IpAddr,
+    /// Every address the device answered on, the canonical one (`ip`)
+    /// first, each with how it answered (v2; empty in v1 files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<Address>,
     /// How the host was found: any of `icmp`, `snmp`, `tcp`.
     pub found_by: Vec<Protocol>,
     pub icmp: Option<Icmp>,
@@ -73,6 +81,10 @@ pub struct Device {
     pub os: Option<String>,
     pub os_version: Option<String>,
     pub serial: Option<String>,
+    /// The members of a stack or virtual chassis (ENTITY-MIB chassis rows):
+    /// model and serial of each; empty for a single chassis.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Chassis>,
     /// Which profile rule decided each classified field (`role`, `vendor`,
     /// …); `netcensus explain` shows the evidence.
     pub classified_by: BTreeMap<String, String>,
@@ -86,6 +98,27 @@ pub struct Device {
     pub health: Option<Health>,
     /// What the SNMP exchanges with this device cost.
     pub snmp_stats: Option<SnmpStats>,
+}
+
+/// One address of a device and how it answered there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Address {
+    pub ip: std::net::IpAddr,
+    pub found_by: Vec<Protocol>,
+    pub icmp: Option<Icmp>,
+    /// The SNMP version it answered with there, if it did.
+    pub snmp: Option<SnmpVersion>,
+}
+
+impl Device {
+    /// Every address of the device: `addresses`, or `ip` alone (v1 files).
+    pub fn all_ips(&self) -> Vec<std::net::IpAddr> {
+        if self.addresses.is_empty() {
+            vec![self.ip]
+        } else {
+            self.addresses.iter().map(|a| a.ip).collect()
+        }
+    }
 }
 
 /// ICMP echo statistics of the `--count` echoes.
@@ -135,6 +168,14 @@ pub struct Facts {
     pub lldp_caps_enabled: Option<Vec<String>>,
     /// ENTITY-MIB: the chassis (first entity of class chassis, else the first).
     pub chassis: Option<Chassis>,
+    /// ENTITY-MIB: the stack(11) row of a stack or virtual chassis, whose
+    /// serial is the device's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<Chassis>,
+    /// ENTITY-MIB: every chassis row, when there are several or a stack
+    /// holds them (the members of a stack or virtual chassis).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<Chassis>,
     /// Standard MIBs the agent implements, by short name (`host-resources`,
     /// `printer`, `ups`, `entity`).
     pub mibs: Vec<String>,
@@ -146,6 +187,18 @@ pub struct Facts {
     pub subtrees: Vec<String>,
     /// Values of objects named by profile rules.
     pub values: BTreeMap<String, String>,
+    /// Identity evidence: snmpEngineID (hex), the bridge's base MAC, the
+    /// LLDP local chassis id (a MAC when its subtype is one), and the
+    /// device's own addresses (IP-MIB address tables): what tells that two
+    /// addresses are one device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_mac: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lldp_chassis_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 /// ENTITY-MIB entPhysicalTable row of the chassis.

@@ -118,17 +118,19 @@ pub fn pair(b: &[&Device], s: &[&Device]) -> Vec<(usize, usize, Pairing)> {
     }
     by_key(&mut pairs, &mut used_b, &mut used_s, &name_of);
     // same address: the same device if compatible, else a replacement
+    // (any of a device's addresses)
     let at: HashMap<IpAddr, usize> = s
         .iter()
         .enumerate()
         .filter(|(i, _)| !used_s[*i])
-        .map(|(i, d)| (d.ip, i))
+        .flat_map(|(i, d)| d.all_ips().into_iter().map(move |ip| (ip, i)))
         .collect();
     for (bi, d) in b.iter().enumerate() {
         if used_b[bi] {
             continue;
         }
-        if let Some(&si) = at.get(&d.ip) {
+        let found = d.all_ips().iter().find_map(|ip| at.get(ip).copied());
+        if let Some(si) = found.filter(|si| !used_s[*si]) {
             let how = if compatible(d, s[si]) {
                 Pairing::Same
             } else {

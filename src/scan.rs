@@ -15,17 +15,18 @@ use crate::collect::walk::WalkOptions;
 use crate::collect::{self, inventory, Needs};
 use crate::error::Error;
 use crate::event::{Cancel, Event, Events, Phase};
-use crate::judge;
 use crate::model::{
     Device, Facts, Interface, Neighbor, Protocol, ScanFile, Snmp, SnmpStats, Stats, Tool,
     SCAN_SCHEMA,
 };
 use crate::probe::agent::{Agent, Credential};
+use crate::probe::budget::{Budget, Crowd};
 use crate::probe::echo::{self, EchoOptions};
 use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
 use crate::profile::{HealthMetric, Profiles, SnmpSweep};
+use crate::{identity, judge};
 
 pub use crate::settings::Settings;
 
@@ -78,27 +79,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         front(settings, tags, ans_tx, job_tx, events, cancel)
     );
     let mut f = front?;
-    let mut icmp_stats = std::mem::take(&mut f.icmp_stats);
-    // classification and the model, sorted by IP
-    let (mut devices, readings): (Vec<Device>, Vec<Option<Readings>>) = f
-        .found
-        .iter()
-        .map(|ip| {
-            let done = snmp_done.remove(ip).unwrap_or_default();
-            let icmp = icmp_stats.remove(ip);
-            let by = found_by(*ip, &f, &done);
-            assemble(*ip, by, icmp, f.tcp_found.get(ip).copied(), done, settings)
-        })
-        .unzip();
-    if settings.scan.health {
-        judge::judge_all(
-            &mut devices,
-            &readings,
-            settings.baseline.as_deref(),
-            started,
-            &settings.scan.thresholds,
-        );
-    }
+    let devices = devices(&mut f, &mut snmp_done, settings, started);
     let stats = Stats {
         addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
         icmp_alive: f.sweep.icmp_alive.len() as u64,
@@ -120,6 +101,40 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         stats,
         devices,
     })
+}
+
+/// The model: a record per address, classified; the records of one
+/// device merged; health judged (against the baseline, if any). Sorted by
+/// address.
+fn devices(
+    f: &mut Front,
+    snmp_done: &mut HashMap<IpAddr, SnmpDone>,
+    settings: &Settings,
+    started: SystemTime,
+) -> Vec<Device> {
+    let mut icmp_stats = std::mem::take(&mut f.icmp_stats);
+    let (devices, readings): (Vec<Device>, Vec<Option<Readings>>) = f
+        .found
+        .iter()
+        .map(|ip| {
+            let done = snmp_done.remove(ip).unwrap_or_default();
+            let icmp = icmp_stats.remove(ip);
+            let by = found_by(*ip, f, &done);
+            assemble(*ip, by, icmp, f.tcp_found.get(ip).copied(), done, settings)
+        })
+        .unzip();
+    let (mut devices, readings) =
+        identity::merge(devices, readings, &|ip| settings.targets.rank(ip));
+    if settings.scan.health {
+        judge::judge_all(
+            &mut devices,
+            &readings,
+            settings.baseline.as_deref(),
+            started,
+            &settings.scan.thresholds,
+        );
+    }
+    devices
 }
 
 /// How a host was found: any of `icmp`, `snmp`, `tcp`.
@@ -308,6 +323,7 @@ fn assemble(
     let device = Device {
         id,
         ip,
+        addresses: Vec::new(),
         found_by,
         icmp,
         snmp: done.snmp,
@@ -318,6 +334,11 @@ fn assemble(
         os: class.os,
         os_version: class.os_version,
         serial: class.serial,
+        members: done
+            .facts
+            .as_ref()
+            .map(|f| f.members.clone())
+            .unwrap_or_default(),
         classified_by: class.classified_by,
         facts: done.facts,
         errors: done.errors,
@@ -335,6 +356,10 @@ fn receiver_stream<T>(rx: mpsc::UnboundedReceiver<T>) -> impl futures::Stream<It
         rx.recv().await.map(|x| (x, rx))
     }))
 }
+
+/// A device's collection never takes longer than this many budgets of
+/// wall-clock time, however much of the wait was the crowd's.
+const WALL_CAP: u32 = 10;
 
 /// What the SNMP phase does for one host.
 #[derive(Debug, Clone, PartialEq)]
@@ -376,6 +401,7 @@ async fn snmp_job(
     opts: SessionOptions,
     what: &Collect,
     req_id: i32,
+    crowd: Arc<Crowd>,
 ) -> SnmpDone {
     let started = std::time::Instant::now();
     let (system, mut agent) = match job {
@@ -398,18 +424,19 @@ async fn snmp_job(
         snmp: Some(system),
         ..SnmpDone::default()
     };
-    // everything below shares the device's budget; the walker stops at the
-    // deadline with what it has, the outer timeout catches a stuck request
-    let budget = what.budget;
-    let deadline = tokio::time::Instant::now() + budget;
+    // everything below shares the device's budget, charged with its own
+    // slowness only (probe::budget), and a wall-clock cap; the walkers stop
+    // with what they read when either runs out, and the outer timeout
+    // catches a request still retrying at the cap (its tries are the slack)
+    let cap = what.budget.saturating_mul(WALL_CAP);
+    let deadline = tokio::time::Instant::now() + cap;
+    agent.set_budget(Budget::new(what.budget, crowd, deadline));
     let work = collect_more(&mut agent, what, deadline, &mut done);
-    if tokio::time::timeout(budget + opts.timeout, work)
-        .await
-        .is_err()
-    {
+    let slack = opts.timeout.saturating_mul(opts.retries.saturating_add(1));
+    if tokio::time::timeout(cap + slack, work).await.is_err() {
         done.errors.push(format!(
-            "collection cut off after the {} s budget",
-            budget.as_secs_f64()
+            "collection cut off after {} s ({WALL_CAP} times the budget)",
+            cap.as_secs_f64()
         ));
     }
     let stats = done.stats.get_or_insert_with(SnmpStats::default);
@@ -459,7 +486,9 @@ async fn collect_more(
             .get_or_insert_with(SnmpStats::default)
             .interface_walk = Some(walk);
         if let Some(why) = stopped {
-            done.errors.push(format!("interfaces: {why}"));
+            // what was read stays: the error says the table is partial
+            done.errors
+                .push(format!("interfaces partial ({} read): {why}", ifs.len()));
         }
         if_names = ifs
             .iter()
@@ -470,7 +499,8 @@ async fn collect_more(
     if what.neighbors {
         let (n, stopped) = inventory::neighbors(agent, &wo, &if_names).await;
         if let Some(why) = stopped {
-            done.errors.push(format!("neighbors: {why}"));
+            done.errors
+                .push(format!("neighbors partial ({} read): {why}", n.len()));
         }
         done.neighbors = Some(n);
     }
@@ -518,6 +548,7 @@ async fn snmp_phase(
         timeout: settings.scan.snmp_timeout,
         retries: settings.scan.snmp_retries,
     };
+    let crowd = Crowd::new();
     crate::probe::for_each_bounded(
         jobs.zip(futures::stream::iter(0i32..)),
         settings.scan.snmp_concurrency,
@@ -526,9 +557,10 @@ async fn snmp_phase(
         |((ip, job), i)| {
             let creds = creds.clone();
             let what = what.clone();
+            let crowd = crowd.clone();
             let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
             async move {
-                let done = snmp_job(ip, job, &creds, opts, &what, base).await;
+                let done = snmp_job(ip, job, &creds, opts, &what, base, crowd).await;
                 (ip, done)
             }
         },

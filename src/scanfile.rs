@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::{ScanFile, SCAN_SCHEMA};
+use crate::model::{ScanFile, READABLE_SCAN_SCHEMAS, SCAN_SCHEMA};
 
 /// Read a scan file (or baseline); errors name the file and line.
 pub fn load(path: &Path) -> Result<ScanFile, Error> {
@@ -23,12 +23,13 @@ pub fn load(path: &Path) -> Result<ScanFile, Error> {
 pub fn parse(text: &str) -> Result<ScanFile, String> {
     let schema_error = |schema: Option<&str>| match schema {
         Some(other) => format!(
-            "schema '{other}' is not {SCAN_SCHEMA} (not a netcensus scan file, or a newer one)"
+            "schema '{other}' is not {} (not a netcensus scan file, or a newer one)",
+            READABLE_SCAN_SCHEMAS.join(" or ")
         ),
         None => format!("no \"schema\": \"{SCAN_SCHEMA}\" field"),
     };
     match serde_json::from_str::<ScanFile>(text) {
-        Ok(s) if s.schema == SCAN_SCHEMA => Ok(s),
+        Ok(s) if READABLE_SCAN_SCHEMAS.contains(&s.schema.as_str()) => Ok(s),
         Ok(s) => Err(schema_error(Some(&s.schema))),
         Err(e) => {
             // a file of another kind gets a clear message, not a complaint
@@ -39,7 +40,9 @@ pub fn parse(text: &str) -> Result<ScanFile, String> {
                 .as_ref()
                 .map(|h| h.get("schema").and_then(|s| s.as_str()))
             {
-                Some(schema) if schema != Some(SCAN_SCHEMA) => Err(schema_error(schema)),
+                Some(schema) if !schema.is_some_and(|s| READABLE_SCAN_SCHEMAS.contains(&s)) => {
+                    Err(schema_error(schema))
+                }
                 _ => Err(format!("line {}: {}", e.line(), strip_position(&e))),
             }
         }

@@ -64,8 +64,8 @@ pub struct Overrides {
     pub snmp_sweep: Option<SnmpSweep>,
     /// Read only the system group.
     pub no_classify: bool,
-    /// Walk interfaces and neighbours too.
-    pub inventory: bool,
+    /// Walk interfaces and neighbours (`Some(true)`), or not (`Some(false)`).
+    pub inventory: Option<bool>,
 }
 
 impl Overrides {
@@ -82,8 +82,10 @@ impl Overrides {
         p.snmp_budget = self.snmp_budget.unwrap_or(p.snmp_budget);
         p.snmp_sweep = self.snmp_sweep.unwrap_or(p.snmp_sweep);
         p.classify &= !self.no_classify;
-        p.interfaces |= self.inventory;
-        p.neighbors |= self.inventory;
+        if let Some(on) = self.inventory {
+            p.interfaces = on;
+            p.neighbors = on;
+        }
     }
 }
 
@@ -224,7 +226,7 @@ mod tests {
             ..req(&["192.0.2.0/24"])
         };
         r.overrides.count = Some(7);
-        r.overrides.inventory = true;
+        r.overrides.inventory = Some(true);
         r.overrides.snmp_sweep = Some(SnmpSweep::All);
         let s = resolved(&r).unwrap();
         assert_eq!(s.scan.count, 7);
@@ -234,6 +236,12 @@ mod tests {
             s.scan.rate, quick.scan.rate,
             "what no flag names stays the profile's"
         );
+        // the default profile collects the inventory; --no-inventory not
+        assert!(standard.scan.interfaces && standard.scan.neighbors);
+        let mut r = req(&["192.0.2.0/24"]);
+        r.overrides.inventory = Some(false);
+        let plain = resolved(&r).unwrap();
+        assert!(!plain.scan.interfaces && !plain.scan.neighbors);
     }
 
     #[test]

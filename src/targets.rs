@@ -65,6 +65,9 @@ pub struct TargetSet {
     pub specs: Vec<String>,
     /// The exclusion tokens as given (for the scan file).
     pub excluded: Vec<String>,
+    /// Each target token's span, in the order given: which token named an
+    /// address first (the canonical address of a device with several).
+    order: Vec<(bool, Span)>,
 }
 
 impl TargetSet {
@@ -82,8 +85,10 @@ impl TargetSet {
         }
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
+        let mut order = Vec::new();
         for t in targets {
             let p = parse_token(t, true, force)?;
+            order.push((p.v6, p.span));
             if p.v6 { &mut v6 } else { &mut v4 }.push(p.span);
         }
         let mut x4 = Vec::new();
@@ -97,6 +102,7 @@ impl TargetSet {
             v6: subtract(merge(v6), &merge(x6)),
             specs: targets.iter().map(|t| t.text.clone()).collect(),
             excluded: excludes.iter().map(|t| t.text.clone()).collect(),
+            order,
         };
         if set.is_empty() {
             return Err(TargetError::AllExcluded);
@@ -133,6 +139,19 @@ impl TargetSet {
         };
         let i = spans.partition_point(|s| s.end < n);
         spans.get(i).filter(|s| s.start <= n).map(Span::len)
+    }
+
+    /// The position of the first target token that names `ip` (after
+    /// every token when none does).
+    pub fn rank(&self, ip: IpAddr) -> usize {
+        let (v6, n) = match ip {
+            IpAddr::V4(a) => (false, u128::from(u32::from(a))),
+            IpAddr::V6(a) => (true, u128::from(a)),
+        };
+        self.order
+            .iter()
+            .position(|(f, s)| *f == v6 && s.start <= n && n <= s.end)
+            .unwrap_or(self.order.len())
     }
 
     /// Whether `ip` is one of the addresses to probe.

@@ -47,6 +47,10 @@ fn scan(extra: &[&str]) -> Output {
         .args([
             "scan",
             "10.77.0.0/16",
+            // both families: the dual-stack switch is one device, and its
+            // changes are reported once
+            "fd77::/120",
+            "fd77::2:0/120",
             "-q",
             "--inventory",
             "--retries",

@@ -95,8 +95,31 @@ fn devices(scan: &Value) -> &Vec<Value> {
     scan["devices"].as_array().expect("devices")
 }
 
+/// The device answering at `ip`: its canonical address or another of its
+/// `addresses`.
 fn device<'a>(scan: &'a Value, ip: &str) -> Option<&'a Value> {
-    devices(scan).iter().find(|d| d["ip"] == ip)
+    devices(scan)
+        .iter()
+        .find(|d| addresses(d).iter().any(|(a, _)| a == ip))
+}
+
+/// A device's addresses with how each was found (`ip` alone without them).
+fn addresses(d: &Value) -> Vec<(String, Vec<String>)> {
+    match d["addresses"].as_array() {
+        Some(list) if !list.is_empty() => list
+            .iter()
+            .map(|a| {
+                (
+                    a["ip"].as_str().unwrap_or_default().to_string(),
+                    found_by(a),
+                )
+            })
+            .collect(),
+        _ => vec![(
+            d["ip"].as_str().unwrap_or_default().to_string(),
+            found_by(d),
+        )],
+    }
 }
 
 fn found_by(d: &Value) -> Vec<String> {
@@ -123,16 +146,43 @@ fn lab_addresses() -> Vec<(String, &'static Value)> {
 
 #[test]
 #[ignore = "needs the lab: run tests/run.sh"]
+fn a_dual_stack_switch_is_one_device_with_both_addresses() {
+    let scan = full_scan();
+    let sw: Vec<&Value> = devices(scan)
+        .iter()
+        .filter(|d| d["snmp"]["sys_name"] == "access-sw-1")
+        .collect();
+    assert_eq!(sw.len(), 1, "one record for 10.77.2.1 and fd77::2:1");
+    let d = sw[0];
+    // the first target token (10.77.0.0/16) names the canonical address
+    assert_eq!(d["ip"], "10.77.2.1");
+    let ips: Vec<String> = addresses(d).into_iter().map(|(a, _)| a).collect();
+    assert_eq!(ips, ["10.77.2.1", "fd77::2:1"]);
+    let v6 = &d["addresses"][1];
+    assert!(found_by(v6).contains(&"snmp".to_string()), "{v6}");
+    assert_eq!(v6["snmp"], "v2c");
+    // the twin built from the same recording (same serial, same MACs) but
+    // another sysName is another device
+    let twin = device(scan, "10.77.5.2").expect("garbled-sw");
+    assert_eq!(twin["snmp"]["sys_name"], "garbled-sw");
+    assert_eq!(addresses(twin).len(), 1);
+    // the count is of devices, not addresses
+    let n = devices(scan).len() as u64;
+    assert_eq!(scan["stats"]["devices"].as_u64(), Some(n));
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
 fn sweep_finds_every_pinging_host_and_no_phantom() {
     let scan = full_scan();
-    let found_icmp: BTreeSet<String> = devices(scan)
+    let all: Vec<(String, Vec<String>)> = devices(scan).iter().flat_map(addresses).collect();
+    let found_icmp: BTreeSet<String> = all
         .iter()
-        .filter(|d| found_by(d).contains(&"icmp".to_string()))
-        .map(|d| d["ip"].as_str().unwrap_or_default().to_string())
+        .filter(|(_, by)| by.contains(&"icmp".to_string()))
+        .map(|(a, _)| a.clone())
         .collect();
     let lab: BTreeSet<String> = lab_addresses().into_iter().map(|(a, _)| a).collect();
-    for d in devices(scan) {
-        let ip = d["ip"].as_str().unwrap_or_default();
+    for (ip, _) in &all {
         assert!(lab.contains(ip), "phantom device {ip}");
     }
     for (addr, h) in lab_addresses() {
@@ -152,7 +202,7 @@ fn sweep_finds_every_pinging_host_and_no_phantom() {
             );
         }
     }
-    assert_eq!(scan["schema"], "netcensus/scan/v1");
+    assert_eq!(scan["schema"], "netcensus/scan/v2");
     assert_eq!(scan["interrupted"], false);
     assert_eq!(scan["stats"]["addresses"], 65534 - 256 + 2 * 256);
     assert_eq!(scan["excluded"], serde_json::json!(["10.77.7.0/24"]));
@@ -348,6 +398,11 @@ fn output_is_sorted_and_deterministic() {
             .map(|d| {
                 let mut d = d.clone();
                 d["icmp"]["rtt_ms"] = Value::Null;
+                if let Some(list) = d["addresses"].as_array_mut() {
+                    for a in list {
+                        a["icmp"]["rtt_ms"] = Value::Null;
+                    }
+                }
                 d["snmp"]["sys_uptime_ticks"] = Value::Null;
                 // measured: time taken, and PDUs (retries on a lossy agent)
                 d["snmp_stats"] = Value::Null;

@@ -68,6 +68,12 @@ async fn walk_in_slices(agent: &mut Agent, cols: &[Vec<u64>], opts: &WalkOptions
         .map(|k| keys[k * keys.len() / slices].clone())
         .collect();
     let mut siblings: Vec<Agent> = (1..slices as i32).map(|n| agent.sibling(n)).collect();
+    // the slices wait side by side: each is charged its share of the time
+    let share = u32::try_from(slices).unwrap_or(u32::MAX);
+    agent.set_share(share);
+    for s in &mut siblings {
+        s.set_share(share);
+    }
     // slice k reads the rows after the last index of slice k-1
     let afters: Vec<Vec<u64>> = (1..slices)
         .map(|k| keys[k * keys.len() / slices - 1].clone())
@@ -94,6 +100,7 @@ async fn walk_in_slices(agent: &mut Agent, cols: &[Vec<u64>], opts: &WalkOptions
             out.stopped = w.stopped;
         }
     }
+    agent.set_share(1);
     for s in &siblings {
         agent.absorb(s);
     }
@@ -202,7 +209,10 @@ pub async fn interfaces(
         }
     }
     for batch in wanted.chunks(GET_BATCH) {
-        if w.stopped.is_some() || tokio::time::Instant::now() >= opts.deadline {
+        if w.stopped.is_some()
+            || tokio::time::Instant::now() >= opts.deadline
+            || agent.out_of_time()
+        {
             w.stopped
                 .get_or_insert_with(|| "time budget exhausted".into());
             break;

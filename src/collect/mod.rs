@@ -20,6 +20,19 @@ const IP_FORWARDING: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 1, 0];
 const LLDP_CAPS_SUPPORTED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 5, 0];
 const LLDP_CAPS_ENABLED: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 6, 0];
 const ENT_PHYSICAL_ENTRY: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
+/// Identity evidence: SNMP-FRAMEWORK-MIB snmpEngineID.0, BRIDGE-MIB
+/// dot1dBaseBridgeAddress.0, LLDP-MIB lldpLocChassisIdSubtype.0 and
+/// lldpLocChassisId.0.
+const ENGINE_ID: &[u64] = &[1, 3, 6, 1, 6, 3, 10, 2, 1, 1, 0];
+const BASE_MAC: &[u64] = &[1, 3, 6, 1, 2, 1, 17, 1, 1, 0];
+const LLDP_CHASSIS_SUBTYPE: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 1, 0];
+const LLDP_CHASSIS_ID: &[u64] = &[1, 0, 8802, 1, 1, 2, 1, 3, 2, 0];
+/// IP-MIB ipAdEntAddr (IPv4 addresses) and ipAddressIfIndex (any family,
+/// the address in the row index) of the device's own address tables.
+const IP_AD_ENT_ADDR: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 20, 1, 1];
+const IP_ADDRESS_IF_INDEX: &[u64] = &[1, 3, 6, 1, 2, 1, 4, 34, 1, 3];
+/// Own addresses read at most, per table.
+const ADDRESSES_MAX: u32 = 256;
 const ENT_CLASS: &[u64] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1, 5];
 
 /// Standard MIBs whose presence is evidence, by short name.
@@ -143,6 +156,7 @@ pub async fn gather(
     sys_object_id: Option<&str>,
 ) -> Result<Facts, AgentError> {
     let mut facts = scalars(agent, needs).await?;
+    facts.addresses = own_addresses(agent).await?;
     let maker = sys_object_id
         .and_then(parse_oid)
         .and_then(|o| maker(&o, &needs.agent_enterprises));
@@ -169,7 +183,10 @@ pub async fn gather(
         .map(|o| oid_string(o))
         .collect();
     if present.contains(ENT_CLASS) {
-        facts.chassis = chassis(agent).await?;
+        let e = entities(agent).await?;
+        facts.chassis = e.chassis;
+        facts.stack = e.stack;
+        facts.members = e.members;
     }
     Ok(facts)
 }
@@ -182,6 +199,10 @@ async fn scalars(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> 
         IP_FORWARDING,
         LLDP_CAPS_SUPPORTED,
         LLDP_CAPS_ENABLED,
+        ENGINE_ID,
+        BASE_MAC,
+        LLDP_CHASSIS_SUBTYPE,
+        LLDP_CHASSIS_ID,
     ]
     .iter()
     .map(|o| o.to_vec())
@@ -204,6 +225,25 @@ async fn scalars(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> 
             }),
         lldp_caps_supported: caps(LLDP_CAPS_SUPPORTED),
         lldp_caps_enabled: caps(LLDP_CAPS_ENABLED),
+        engine_id: match value_of(&got, ENGINE_ID) {
+            // RFC 3411: 5 to 32 octets; all zeros or all ones is no ID
+            Some(Val::Bytes(b))
+                if (5..=32).contains(&b.len()) && b.iter().any(|x| *x != 0 && *x != 0xff) =>
+            {
+                Some(hex(b))
+            }
+            _ => None,
+        },
+        base_mac: inventory::mac(value_of(&got, BASE_MAC)),
+        lldp_chassis_id: match (
+            value_of(&got, LLDP_CHASSIS_SUBTYPE).and_then(Val::as_i64),
+            value_of(&got, LLDP_CHASSIS_ID),
+        ) {
+            // macAddress(4): comparable with the other MACs
+            (Some(4), v) => inventory::mac(v),
+            (Some(_), Some(Val::Bytes(b))) if !b.is_empty() => Some(hex(b)),
+            _ => None,
+        },
         values: needs
             .scalars
             .iter()
@@ -211,6 +251,43 @@ async fn scalars(agent: &mut Agent, needs: &Needs) -> Result<Facts, AgentError> 
             .collect(),
         ..Facts::default()
     })
+}
+
+/// Octets as lowercase hex.
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The device's own addresses: IP-MIB's ipAdEntAddr values (IPv4) and the
+/// addresses in ipAddressTable's row indices (type, length, octets), at
+/// most a few hundred of each; loopback and unspecified addresses left out.
+async fn own_addresses(agent: &mut Agent) -> Result<Vec<std::net::IpAddr>, AgentError> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut out = BTreeSet::new();
+    for (_, v) in agent.column(IP_AD_ENT_ADDR, ADDRESSES_MAX).await? {
+        if let Val::Ip(a) = v {
+            out.insert(IpAddr::V4(Ipv4Addr::from(a)));
+        }
+    }
+    for (oid, _) in agent.column(IP_ADDRESS_IF_INDEX, ADDRESSES_MAX).await? {
+        let idx = oid.get(IP_ADDRESS_IF_INDEX.len()..).unwrap_or_default();
+        let octets: Option<Vec<u8>> = idx
+            .get(2..)
+            .map(|o| o.iter().map(|x| u8::try_from(*x).ok()).collect())
+            .unwrap_or(None);
+        let addr = match (idx.first(), idx.get(1), octets.as_deref()) {
+            (Some(1), Some(4), Some(o)) => <[u8; 4]>::try_from(o)
+                .ok()
+                .map(|a| IpAddr::V4(Ipv4Addr::from(a))),
+            (Some(2), Some(16), Some(o)) => <[u8; 16]>::try_from(o)
+                .ok()
+                .map(|a| IpAddr::V6(Ipv6Addr::from(a))),
+            _ => None,
+        };
+        out.extend(addr);
+    }
+    out.retain(|a| !a.is_loopback() && !a.is_unspecified());
+    Ok(out.into_iter().collect())
 }
 
 /// The enterprise subtrees an agent implements (when its sysObjectID
@@ -260,18 +337,65 @@ async fn presence(
     Ok(present)
 }
 
-/// The chassis row of ENTITY-MIB: the first entity of class chassis, else
-/// the first entity.
-async fn chassis(agent: &mut Agent) -> Result<Option<Chassis>, AgentError> {
+/// Entity stack(11): the container of a stack or virtual chassis (Cisco
+/// StackWise, H3C IRF, Juniper Virtual Chassis), whose members are chassis.
+const CLASS_STACK: i64 = 11;
+
+/// Most members of one stack read (stacks hold up to 9 or 10).
+const MEMBERS_MAX: usize = 16;
+
+/// What ENTITY-MIB says the device is made of.
+struct Entities {
+    chassis: Option<Chassis>,
+    stack: Option<Chassis>,
+    members: Vec<Chassis>,
+}
+
+/// The chassis row of ENTITY-MIB (the first entity of class chassis, else
+/// the first entity), the stack row if there is one, and every chassis row
+/// as a member when there are several or a stack holds them.
+async fn entities(agent: &mut Agent) -> Result<Entities, AgentError> {
     let classes = agent.column(ENT_CLASS, ENTITY_ROWS).await?;
-    let pick = classes
-        .iter()
-        .find(|(_, v)| v.as_i64() == Some(CLASS_CHASSIS))
-        .or_else(|| classes.first())
-        .and_then(|(oid, _)| oid.get(ENT_CLASS.len()).copied());
-    let Some(index) = pick else {
-        return Ok(None);
+    let index = |oid: &Vec<u64>| oid.get(ENT_CLASS.len()).copied();
+    let of_class = |c: i64| -> Vec<u64> {
+        classes
+            .iter()
+            .filter(|(_, v)| v.as_i64() == Some(c))
+            .filter_map(|(oid, _)| index(oid))
+            .collect()
     };
+    let chassis_rows = of_class(CLASS_CHASSIS);
+    let stack_row = of_class(CLASS_STACK).first().copied();
+    let first = chassis_rows
+        .first()
+        .copied()
+        .or_else(|| classes.first().and_then(|(oid, _)| index(oid)));
+    let mut out = Entities {
+        chassis: None,
+        stack: None,
+        members: Vec::new(),
+    };
+    let Some(first) = first else {
+        return Ok(out);
+    };
+    out.chassis = Some(entity(agent, first).await?);
+    if let Some(s) = stack_row {
+        out.stack = Some(entity(agent, s).await?);
+    }
+    if chassis_rows.len() > 1 || (stack_row.is_some() && !chassis_rows.is_empty()) {
+        for i in chassis_rows.into_iter().take(MEMBERS_MAX) {
+            let row = match (&out.chassis, i == first) {
+                (Some(c), true) => c.clone(),
+                _ => entity(agent, i).await?,
+            };
+            out.members.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// One entPhysicalTable row, in one GET.
+async fn entity(agent: &mut Agent, index: u64) -> Result<Chassis, AgentError> {
     let column = |c: u64| {
         let mut o = ENT_PHYSICAL_ENTRY.to_vec();
         o.extend([c, index]);
@@ -280,7 +404,7 @@ async fn chassis(agent: &mut Agent) -> Result<Option<Chassis>, AgentError> {
     let cols: Vec<Vec<u64>> = [2, 7, 8, 9, 10, 11, 12, 13].map(column).to_vec();
     let got = agent.get(&cols).await?;
     let field = |c: u64| text(value_of(&got, &column(c)));
-    Ok(Some(Chassis {
+    Ok(Chassis {
         index,
         descr: field(2),
         name: field(7),
@@ -290,7 +414,7 @@ async fn chassis(agent: &mut Agent) -> Result<Option<Chassis>, AgentError> {
         serial: field(11),
         mfg: field(12),
         model: field(13),
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ pub struct WalkOptions {
     pub ramp: bool,
     /// Most rows read per table.
     pub row_cap: usize,
-    /// The walk stops here, whatever is left.
+    /// The walk stops here, whatever is left (and when the agent's own
+    /// budget is spent: `probe::budget`).
     pub deadline: Instant,
 }
 
@@ -84,7 +85,7 @@ pub async fn walk_rows(
         if live.is_empty() {
             return out;
         }
-        if Instant::now() >= opts.deadline {
+        if Instant::now() >= opts.deadline || agent.out_of_time() {
             out.stopped = Some("time budget exhausted".into());
             return out;
         }

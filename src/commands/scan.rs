@@ -50,7 +50,11 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
                 SnmpSweepArg::Off => SnmpSweep::Off,
             }),
             no_classify: a.no_classify,
-            inventory: a.inventory,
+            inventory: match (a.inventory, a.no_inventory) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
         },
         no_icmp: a.no_icmp,
         tcp_ports: a.tcp_ports.clone(),

@@ -136,8 +136,14 @@ fn parse_time(t: &str) -> Option<SystemTime> {
 /// Compare `scan` against `baseline`.
 pub fn diff(baseline: &ScanFile, scan: &ScanFile, rules: &Rules) -> Diff {
     let keep = |d: &&Device| !rules.ignores_device(d);
-    let b: Vec<&Device> = baseline.devices.iter().filter(keep).collect();
-    let s: Vec<&Device> = scan.devices.iter().filter(keep).collect();
+    // one record a device on both sides: a v1 file holds one per address
+    let one_each = |devices: &[Device]| {
+        let n = devices.len();
+        crate::identity::merge(devices.to_vec(), vec![(); n], &|_| 0).0
+    };
+    let (old, new) = (one_each(&baseline.devices), one_each(&scan.devices));
+    let b: Vec<&Device> = old.iter().filter(keep).collect();
+    let s: Vec<&Device> = new.iter().filter(keep).collect();
     let pairs = pair(&b, &s);
     let elapsed = match (
         parse_time(&baseline.started_at),
@@ -260,7 +266,9 @@ fn compare(
         label: describe(new),
         out,
     };
-    if old.ip != new.ip {
+    // moved: none of the old addresses is one of the new
+    let now = new.all_ips();
+    if !old.all_ips().iter().any(|ip| now.contains(ip)) {
         let text = format!("{} moved from {} to {}", c.label, old.ip, new.ip);
         let (from, to) = (old.ip.to_string(), new.ip.to_string());
         c.push(Kind::Moved, None, Some(from.clone()), Some(to), text);

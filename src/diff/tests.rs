@@ -5,6 +5,8 @@ fn dev(ip: &str, name: Option<&str>) -> Device {
     Device {
         id: name.unwrap_or(ip).to_string(),
         ip: ip.parse().expect("test address"),
+        addresses: Vec::new(),
+        members: Vec::new(),
         found_by: vec![crate::vocab::Protocol::Icmp],
         icmp: Some(Icmp::from_samples(3, &[0.05, 0.06, 0.05])),
         snmp: name.map(|n| Snmp {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use snmp2::Version;
 
 use super::ber::RequestKind;
+use super::budget::Budget;
 pub use super::credential::{Credential, Usm, UsmAuth, UsmPriv};
 pub use super::exchange::AgentError;
 use super::exchange::{Exchange, Network, Reply, Request, Udp};
@@ -45,6 +46,11 @@ pub struct Agent {
     /// UDP payload bytes sent and received (v1/v2c; zero for v3).
     pub bytes_sent: u64,
     pub bytes_received: u64,
+    /// Charged with the device's own slowness, when it has one.
+    budget: Option<Budget>,
+    /// Sessions of the device waiting side by side (slices of a big
+    /// table): each is charged this share of its waits.
+    share: u32,
 }
 
 impl Agent {
@@ -73,20 +79,39 @@ impl Agent {
             varbinds: 0,
             bytes_sent: 0,
             bytes_received: 0,
+            budget: None,
+            share: 1,
         }
+    }
+
+    /// Charge `1 / share` of the waits from now on.
+    pub fn set_share(&mut self, share: u32) {
+        self.share = share.max(1);
+    }
+
+    /// Charge this conversation's waits (and its siblings') to `budget`.
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = Some(budget);
+    }
+
+    /// The device's budget is spent (never, without one).
+    pub fn out_of_time(&self) -> bool {
+        self.budget.as_ref().is_some_and(Budget::spent)
     }
 
     /// A second conversation with the same agent and credential (its own
     /// socket), for reading slices of a big table side by side.
     pub fn sibling(&self, n: i32) -> Agent {
         let req_id = self.req_id.wrapping_add(n.wrapping_mul(50_000));
-        Agent::over(
+        let mut sibling = Agent::over(
             self.network.clone(),
             self.ip,
             self.cred.clone(),
             self.opts,
             req_id,
-        )
+        );
+        sibling.budget.clone_from(&self.budget);
+        sibling
     }
 
     /// Add a sibling's counters to this agent's.
@@ -130,7 +155,10 @@ impl Agent {
         kind: RequestKind,
         oids: &[Vec<u64>],
     ) -> Result<Vec<VarBind>, AgentError> {
-        let timeout = self.opts.timeout;
+        let timeout = self
+            .budget
+            .as_ref()
+            .map_or(self.opts.timeout, |b| b.timeout(self.opts.timeout));
         let mut last = AgentError::Timeout;
         // one request id for all tries, so a late answer to the first try
         // still answers the retry
@@ -140,6 +168,7 @@ impl Agent {
             self.pdus_sent += 1;
             let exchange = self.exchange().await?;
             let before = exchange.bytes();
+            let sent = tokio::time::Instant::now();
             let fut = async {
                 exchange.send(Request { kind, oids, req_id }).await?;
                 loop {
@@ -160,17 +189,26 @@ impl Agent {
                 Ok(Err(AgentError::NoAgent)) => return Err(AgentError::NoAgent),
                 Ok(Err(e)) => {
                     // a mangled datagram: try again (v3 on a new session)
+                    if let Some(b) = &self.budget {
+                        b.unanswered(sent.elapsed() / self.share);
+                    }
                     last = e;
                     if spoiled {
                         self.exchange = None;
                     }
                 }
                 Ok(Ok(reply)) => {
+                    if let Some(b) = &self.budget {
+                        b.answered(self.ip, sent.elapsed() / self.share);
+                    }
                     self.pdus_received += 1;
                     self.varbinds += reply.varbinds.len() as u64;
                     return owned(reply);
                 }
                 Err(_) => {
+                    if let Some(b) = &self.budget {
+                        b.unanswered(timeout / self.share);
+                    }
                     last = AgentError::Timeout;
                     if spoiled {
                         self.exchange = None;

@@ -2,6 +2,7 @@
 
 pub mod agent;
 pub mod ber;
+pub mod budget;
 pub mod credential;
 pub mod echo;
 pub mod exchange;

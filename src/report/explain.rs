@@ -35,28 +35,7 @@ pub fn render(d: &Device, p: &Profiles) -> String {
         .map(|t| t.escape_debug().to_string());
     let _ = writeln!(o, "  sysDescr      {}", opt(descr));
     let _ = writeln!(o, "  sysServices   {}", opt(s.and_then(|s| s.sys_services)));
-    if let Some(f) = &d.facts {
-        let _ = writeln!(o, "  bridge ports  {}", opt(f.bridge_ports));
-        let _ = writeln!(o, "  ipForwarding  {}", opt(f.ip_forwarding));
-        let caps = f.lldp_caps_enabled.as_ref().map(|c| c.join(","));
-        let _ = writeln!(o, "  LLDP enabled  {}", opt(caps));
-        let _ = writeln!(o, "  MIBs          {}", f.mibs.join(", "));
-        let pens: Vec<String> = f.enterprises.iter().map(u64::to_string).collect();
-        let _ = writeln!(o, "  enterprises   {}", pens.join(", "));
-        if let Some(c) = &f.chassis {
-            let _ = writeln!(
-                o,
-                "  chassis       model {} | descr {} | mfg {} | serial {} | sw {}",
-                opt(c.model.as_deref()),
-                opt(c.descr.as_deref()),
-                opt(c.mfg.as_deref()),
-                opt(c.serial.as_deref()),
-                opt(c.software_rev.as_deref())
-            );
-        }
-    } else {
-        let _ = writeln!(o, "  (no classification facts collected)");
-    }
+    facts(&mut o, d);
     let _ = writeln!(o, "\nclassification");
     for (field, value) in [
         (DeviceField::Role, Some(now.role.name().to_string())),
@@ -77,7 +56,17 @@ pub fn render(d: &Device, p: &Profiles) -> String {
                     .map(|r| r.origin.clone());
                 format!("rule {id} ({})", opt(origin))
             }
-            None if field == DeviceField::Serial && value.is_some() => "ENTITY-MIB chassis".into(),
+            None if field == DeviceField::Serial && value.is_some() => {
+                let stack = d.facts.as_ref().is_some_and(|f| {
+                    f.stack.as_ref().and_then(|s| s.serial.as_deref()) == value.as_deref()
+                });
+                if stack {
+                    "ENTITY-MIB stack"
+                } else {
+                    "ENTITY-MIB chassis"
+                }
+                .into()
+            }
             None => "no rule".into(),
         };
         let _ = writeln!(o, "  {:<11} {:<24} by {by}", field.name(), opt(value));
@@ -102,4 +91,47 @@ pub fn render(d: &Device, p: &Profiles) -> String {
         }
     }
     o
+}
+
+/// The classification facts collected, line by line.
+fn facts(o: &mut String, d: &Device) {
+    if let Some(f) = &d.facts {
+        let _ = writeln!(o, "  bridge ports  {}", opt(f.bridge_ports));
+        let _ = writeln!(o, "  ipForwarding  {}", opt(f.ip_forwarding));
+        let caps = f.lldp_caps_enabled.as_ref().map(|c| c.join(","));
+        let _ = writeln!(o, "  LLDP enabled  {}", opt(caps));
+        let _ = writeln!(o, "  MIBs          {}", f.mibs.join(", "));
+        let pens: Vec<String> = f.enterprises.iter().map(u64::to_string).collect();
+        let _ = writeln!(o, "  enterprises   {}", pens.join(", "));
+        if let Some(c) = &f.chassis {
+            let _ = writeln!(
+                o,
+                "  chassis       model {} | descr {} | mfg {} | serial {} | sw {}",
+                opt(c.model.as_deref()),
+                opt(c.descr.as_deref()),
+                opt(c.mfg.as_deref()),
+                opt(c.serial.as_deref()),
+                opt(c.software_rev.as_deref())
+            );
+        }
+        if let Some(s) = &f.stack {
+            let _ = writeln!(
+                o,
+                "  stack         {} | serial {}",
+                opt(s.descr.as_deref()),
+                opt(s.serial.as_deref())
+            );
+        }
+        for m in &f.members {
+            let _ = writeln!(
+                o,
+                "  member        index {} | model {} | serial {}",
+                m.index,
+                opt(m.model.as_deref()),
+                opt(m.serial.as_deref())
+            );
+        }
+    } else {
+        let _ = writeln!(o, "  (no classification facts collected)");
+    }
 }

@@ -222,6 +222,15 @@ fn details(d: &Device) -> Markup {
                 tr { th { "contact" } td { (short(s.and_then(|s| s.sys_contact.as_deref()).unwrap_or(""), 200)) } }
                 tr { th { "sysObjectID" } td.mono { (s.and_then(|s| s.sys_object_id.as_deref()).unwrap_or("")) } }
                 tr { th { "serial" } td { (d.serial.as_deref().unwrap_or("")) } }
+                @if d.addresses.len() > 1 {
+                    tr { th { "addresses" } td.mono { @for a in &d.addresses { (a.ip) " (" (a.found_by.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")) ")" br; } } }
+                }
+                @if !d.members.is_empty() {
+                    tr { th { "members" } td { @for m in &d.members { (short(m.model.as_deref().unwrap_or("?"), 80)) " " (short(m.serial.as_deref().unwrap_or(""), 80)) br; } } }
+                }
+                @if let Some(n) = d.health.as_ref().and_then(|h| h.unused_ports) {
+                    tr { th { "unused ports" } td { (n) } }
+                }
                 @if let Some(h) = &d.health {
                     tr { th { "health" } td class=(status_class(Some(h.status.name()))) { (h.status) @for r in &h.reasons { br; (short(r, 300)) } } }
                 }

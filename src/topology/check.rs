@@ -21,7 +21,7 @@ fn same(a: &str, b: &str) -> bool {
 fn locate<'a>(scan: &'a ScanFile, who: &str) -> Option<&'a Device> {
     let ip: Option<IpAddr> = who.parse().ok();
     scan.devices.iter().find(|d| match ip {
-        Some(ip) => d.ip == ip,
+        Some(ip) => d.all_ips().contains(&ip),
         None => sys_name(d).is_some_and(|n| same(n, who)),
     })
 }
@@ -47,7 +47,7 @@ fn describe(e: &ExpectedDevice) -> String {
 
 fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>) {
     let found = scan.devices.iter().position(|d| match (&e.ip, &e.name) {
-        (Some(ip), _) => d.ip == *ip,
+        (Some(ip), _) => d.all_ips().contains(ip),
         (None, Some(n)) => sys_name(d).is_some_and(|s| same(s, n)),
         (None, None) => false,
     });
@@ -132,7 +132,11 @@ fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
             let named = n.remote_name.as_deref().is_some_and(|r| {
                 same(r, b) || b_dev.and_then(sys_name).is_some_and(|s| same(r, s))
             }) || n.remote_mgmt_addr.as_deref().is_some_and(|m| {
-                b_dev.is_some_and(|d| m.parse::<IpAddr>().ok() == Some(d.ip)) || m == b
+                b_dev.is_some_and(|d| {
+                    m.parse::<IpAddr>()
+                        .ok()
+                        .is_some_and(|ip| d.all_ips().contains(&ip))
+                }) || m == b
             });
             named
                 && port_ok(a_port, &[n.local_port.as_deref()])
