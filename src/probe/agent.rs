@@ -199,7 +199,7 @@ impl Agent {
                 }
                 Ok(Ok(reply)) => {
                     if let Some(b) = &self.budget {
-                        b.answered(self.ip, sent.elapsed() / self.share);
+                        b.answered(self.ip, sent.elapsed(), self.share);
                     }
                     self.pdus_received += 1;
                     self.varbinds += reply.varbinds.len() as u64;

@@ -119,11 +119,13 @@ impl Budget {
             });
     }
 
-    /// An answer of `ip` after `latency`, against the crowd's.
-    pub fn answered(&self, ip: IpAddr, latency: Duration) {
+    /// An answer of `ip` after `latency`, against the crowd's; a session
+    /// waiting beside `share - 1` others of the device is charged its share.
+    pub fn answered(&self, ip: IpAddr, latency: Duration, share: u32) {
         let typical = self.crowd.typical_except(ip).unwrap_or(Duration::ZERO);
         self.crowd.observe(ip, latency);
-        self.charge(latency, typical);
+        let share = share.max(1);
+        self.charge(latency / share, typical / share);
     }
 
     /// A try that got no answer: its whole wait is the device's.
@@ -165,14 +167,14 @@ mod tests {
         }
         // so does ours, a hundred times: 30 s of waiting, none of it its own
         for _ in 0..100 {
-            b.answered(ip(1), Duration::from_millis(300));
+            b.answered(ip(1), Duration::from_millis(300), 1);
         }
         assert!(!b.spent());
         // faster than the crowd gives back, never beyond the budget
-        b.answered(ip(1), Duration::from_millis(1));
+        b.answered(ip(1), Duration::from_millis(1), 1);
         // slower than the crowd by 200 ms a request: spent in five
         for _ in 0..5 {
-            b.answered(ip(1), Duration::from_millis(500));
+            b.answered(ip(1), Duration::from_millis(500), 1);
         }
         assert!(b.spent());
     }
@@ -182,9 +184,9 @@ mod tests {
         let crowd = Crowd::new();
         let cap = Instant::now() + Duration::from_secs(5);
         let alone = Budget::new(Duration::from_millis(150), crowd.clone(), cap);
-        alone.answered(ip(1), Duration::from_millis(100));
+        alone.answered(ip(1), Duration::from_millis(100), 1);
         assert!(!alone.spent());
-        alone.answered(ip(1), Duration::from_millis(100));
+        alone.answered(ip(1), Duration::from_millis(100), 1);
         assert!(alone.spent(), "no crowd: the whole latency is its own");
         let stalled = Budget::new(Duration::from_secs(3), crowd, cap);
         stalled.unanswered(Duration::from_secs(2));
