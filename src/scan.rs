@@ -414,6 +414,11 @@ async fn snmp_job(
         SnmpJob::Identify(first, usm_only) => {
             let skip = |c: &Credential| usm_only && matches!(c, Credential::Community(..));
             let network = std::sync::Arc::new(crate::probe::exchange::Udp);
+            // while the crowd's answers queue, a first answer takes as long
+            let opts = SessionOptions {
+                timeout: crowd.timeout(opts.timeout),
+                ..opts
+            };
             match snmp::identify(network, ip, creds, first, skip, opts, req_id).await {
                 Some((_, system, agent)) => (system, agent),
                 None => return SnmpDone::default(),
@@ -549,27 +554,56 @@ async fn snmp_phase(
         retries: settings.scan.snmp_retries,
     };
     let crowd = Crowd::new();
+    let mut again = Vec::new();
+    let run = |((ip, job), i): ((IpAddr, SnmpJob), i32)| {
+        let creds = creds.clone();
+        let what = what.clone();
+        let crowd = crowd.clone();
+        let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
+        async move {
+            let done = snmp_job(ip, job.clone(), &creds, opts, &what, base, crowd).await;
+            (ip, job, done)
+        }
+    };
     crate::probe::for_each_bounded(
         jobs.zip(futures::stream::iter(0i32..)),
         settings.scan.snmp_concurrency,
         settings.scan.rate,
         cancel,
-        |((ip, job), i)| {
-            let creds = creds.clone();
-            let what = what.clone();
-            let crowd = crowd.clone();
-            let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
-            async move {
-                let done = snmp_job(ip, job, &creds, opts, &what, base, crowd).await;
-                (ip, done)
+        run,
+        |(ip, job, done)| {
+            // no credential answered while the answers queued (the crowd's
+            // latency stretched the timeout): one more try once it is
+            // quiet (an agent process serving many addresses, a slow v3
+            // engine). On a network that answers promptly, no second try.
+            let busy = crowd.timeout(opts.timeout) > opts.timeout;
+            if busy && done.snmp.is_none() && matches!(job, SnmpJob::Identify(..)) {
+                again.push((ip, job));
+            } else {
+                events.emit(Event::Advanced {
+                    phase: Phase::Snmp,
+                    by: 1,
+                });
             }
+            out.insert(ip, done);
         },
-        |(ip, done)| {
+    )
+    .await;
+    let offset = i32::try_from(out.len()).unwrap_or(i32::MAX);
+    crate::probe::for_each_bounded(
+        futures::stream::iter(again).zip(futures::stream::iter(offset..)),
+        settings.scan.snmp_concurrency,
+        settings.scan.rate,
+        cancel,
+        run,
+        |(ip, _, done)| {
             events.emit(Event::Advanced {
                 phase: Phase::Snmp,
                 by: 1,
             });
-            out.insert(ip, done);
+            if done.snmp.is_some() {
+                out.insert(ip, done);
+            }
         },
     )
     .await;

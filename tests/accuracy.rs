@@ -130,6 +130,10 @@ fn accuracy(goals: &Goals) {
         .map(|d| (d["ip"].as_str().unwrap_or_default().to_string(), d))
         .collect();
 
+    if !goals.vendor_needs_enterprise_oid {
+        stack_members(&manifest, &found);
+    }
+
     let mut matrix: BTreeMap<(String, String), u32> = BTreeMap::new();
     let (mut role_ok, mut role_n, mut vendor_ok, mut vendor_n) = (0, 0, 0, 0);
     let mut misses = Vec::new();
@@ -242,4 +246,35 @@ fn accuracy(goals: &Goals) {
         wrong_pct < 1.0,
         "wrong roles {wrong_pct:.1}% >= 1%: {wrong_roles:?}"
     );
+}
+
+/// The H3C IRF recording of the lab (a stack(11) row holding two chassis
+/// rows, ENTITY-MIB): both members with their serials, the stack's serial
+/// the device's.
+fn stack_members(manifest: &Value, found: &BTreeMap<String, &Value>) {
+    let ip = manifest["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .find(|h| {
+            h["recording"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("h3c-comware-7-1-075"))
+        })
+        .and_then(|h| h["ip"].as_str())
+        .expect("the IRF recording is in the lab");
+    let d = found.get(ip).expect("the IRF device was found");
+    let serials: Vec<&str> = d["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m["serial"].as_str())
+        .collect();
+    assert_eq!(
+        serials,
+        ["210235A0YVX18A00000B", "210235A0YVX18A00000K"],
+        "{}",
+        d["members"]
+    );
+    assert_eq!(d["serial"], "210231A2PJB18A000023", "the stack's serial");
 }

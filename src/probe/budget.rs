@@ -67,6 +67,15 @@ impl Crowd {
         Some(*all.select_nth_unstable(mid).1)
     }
 
+    /// How long to wait for one answer: the configured timeout, or longer
+    /// when the crowd's answers queue (four times their median), so a
+    /// queue is not mistaken for loss and retries do not lengthen it.
+    pub fn timeout(&self, configured: Duration) -> Duration {
+        self.typical().map_or(configured, |t| {
+            configured.max(t.saturating_mul(QUEUE_TIMEOUT))
+        })
+    }
+
     /// The median latency of the other devices' recent answers, if there
     /// were enough of them.
     pub fn typical_except(&self, ip: IpAddr) -> Option<Duration> {
@@ -133,13 +142,9 @@ impl Budget {
         self.charge(waited, Duration::ZERO);
     }
 
-    /// How long to wait for one answer: the configured timeout, or longer
-    /// when the crowd's answers queue (four times their median), so a
-    /// queue is not mistaken for loss and retries do not lengthen it.
+    /// How long to wait for one answer (see [`Crowd::timeout`]).
     pub fn timeout(&self, configured: Duration) -> Duration {
-        self.crowd.typical().map_or(configured, |t| {
-            configured.max(t.saturating_mul(QUEUE_TIMEOUT))
-        })
+        self.crowd.timeout(configured)
     }
 
     /// Spent, or past the cap.
