@@ -146,14 +146,11 @@ pub fn merge<T>(
     for g in groups {
         // a record merged before, alone now: as it is
         if let [i] = g.as_slice() {
-            if let Some((d, t)) = slots.get_mut(*i).and_then(Option::take) {
+            if let Some((mut d, t)) = slots.get_mut(*i).and_then(Option::take) {
                 if d.addresses.is_empty() {
-                    let mut d = d;
                     d.addresses = vec![address_of(&d)];
-                    out.push((d, t));
-                } else {
-                    out.push((d, t));
                 }
+                out.push((d, t));
             }
             continue;
         }

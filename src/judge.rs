@@ -61,8 +61,16 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
     }
     let mut unused = None;
     if let Some(ifs) = i.interfaces {
-        unused = Some(ports(&mut v, ifs, i, t));
-        errors(&mut v, ifs, i.previous, t);
+        // the baseline's interfaces, by name: what was up, and the counters
+        let before: HashMap<String, &Interface> = i
+            .previous
+            .and_then(|p| p.device.interfaces.as_deref())
+            .unwrap_or_default()
+            .iter()
+            .map(|x| (key(x), x))
+            .collect();
+        unused = Some(ports(&mut v, ifs, &before, i, t));
+        errors(&mut v, ifs, &before, i.previous, t);
     }
     let r = i.readings;
     Health {
@@ -284,15 +292,16 @@ fn cared(
 
 /// Admin-up but oper-down ports someone cares about are a warning; the
 /// other down ports are counted (returned) as unused, and raise nothing.
-fn ports(v: &mut Verdicts, ifs: &[Interface], i: &Inputs, t: &Thresholds) -> u64 {
-    let prev = i.previous.map(|p| p.device);
-    let before: HashMap<String, &Interface> = prev
-        .and_then(|d| d.interfaces.as_deref())
-        .unwrap_or_default()
-        .iter()
-        .map(|x| (key(x), x))
-        .collect();
-    let linked_before: HashSet<&str> = prev
+fn ports(
+    v: &mut Verdicts,
+    ifs: &[Interface],
+    before: &HashMap<String, &Interface>,
+    i: &Inputs,
+    t: &Thresholds,
+) -> u64 {
+    let linked_before: HashSet<&str> = i
+        .previous
+        .map(|p| p.device)
         .and_then(|d| d.neighbors.as_deref())
         .unwrap_or_default()
         .iter()
@@ -307,7 +316,7 @@ fn ports(v: &mut Verdicts, ifs: &[Interface], i: &Inputs, t: &Thresholds) -> u64
     let mut down = Vec::new();
     let mut unused = 0u64;
     for x in ifs.iter().filter(|x| x.oper_up == Some(false)) {
-        match cared(x, &before, &linked_before) {
+        match cared(x, before, &linked_before) {
             Some(why) if x.admin_up == Some(true) => down.push(why),
             Some(_) => {}
             None => {
@@ -354,18 +363,16 @@ fn packets(x: &Interface) -> Option<u64> {
 /// `if_errors_min` of them were counted. Without a baseline (or after a
 /// counter reset) there is no rate, and nothing is graded: a total since
 /// boot says nothing about now.
-fn errors(v: &mut Verdicts, ifs: &[Interface], previous: Option<Previous>, t: &Thresholds) {
+fn errors(
+    v: &mut Verdicts,
+    ifs: &[Interface],
+    before: &HashMap<String, &Interface>,
+    previous: Option<Previous>,
+    t: &Thresholds,
+) {
     let Some(p) = previous.filter(|p| !p.elapsed.is_zero()) else {
         return;
     };
-    let before: HashMap<String, &Interface> = p
-        .device
-        .interfaces
-        .as_deref()
-        .unwrap_or_default()
-        .iter()
-        .map(|x| (key(x), x))
-        .collect();
     let mut worst: Vec<(HealthLevel, String)> = Vec::new();
     for x in ifs {
         let Some(b) = before.get(&key(x)) else {

@@ -73,8 +73,18 @@ fn command() -> clap::Command {
 }
 
 fn main() -> ExitCode {
-    let parsed = command()
-        .try_get_matches_from(args())
+    let args = args();
+    // the profiles are parsed for the help text only when help is asked
+    let wants_help = args
+        .iter()
+        .any(|a| a == "-h" || a == "--help" || a == "help");
+    let cli_command = if wants_help {
+        command()
+    } else {
+        Cli::command()
+    };
+    let parsed = cli_command
+        .try_get_matches_from(args)
         .and_then(|m| Cli::from_arg_matches(&m));
     let cli = match parsed {
         Ok(c) => c,

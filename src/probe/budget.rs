@@ -58,13 +58,7 @@ impl Crowd {
     /// The median latency of every device's recent answers, if there were
     /// enough of them.
     pub fn typical(&self) -> Option<Duration> {
-        let r = self.lock();
-        if r.len() < CROWD {
-            return None;
-        }
-        let mut all: Vec<Duration> = r.iter().map(|x| x.1).collect();
-        let mid = all.len() / 2;
-        Some(*all.select_nth_unstable(mid).1)
+        median(self.lock().iter().map(|x| x.1).collect())
     }
 
     /// How long to wait for one answer: the configured timeout, or longer
@@ -79,14 +73,23 @@ impl Crowd {
     /// The median latency of the other devices' recent answers, if there
     /// were enough of them.
     pub fn typical_except(&self, ip: IpAddr) -> Option<Duration> {
-        let r = self.lock();
-        let mut others: Vec<Duration> = r.iter().filter(|(i, _)| *i != ip).map(|x| x.1).collect();
-        if others.len() < CROWD {
-            return None;
-        }
-        let mid = others.len() / 2;
-        Some(*others.select_nth_unstable(mid).1)
+        median(
+            self.lock()
+                .iter()
+                .filter(|(i, _)| *i != ip)
+                .map(|x| x.1)
+                .collect(),
+        )
     }
+}
+
+/// The median of enough latencies to be a crowd.
+fn median(mut v: Vec<Duration>) -> Option<Duration> {
+    if v.len() < CROWD {
+        return None;
+    }
+    let mid = v.len() / 2;
+    Some(*v.select_nth_unstable(mid).1)
 }
 
 /// One device's budget, shared by its sessions (the slices of a big table).

@@ -104,15 +104,9 @@ impl EchoNet for super::sweep::Wire {
                     continue;
                 }
                 let sock = EchoSocket::open(v6, ident)?;
-                let (rx_sock, tx) = (sock.clone(), replies.clone());
-                s.receivers.push(tokio::spawn(async move {
-                    let mut buf = vec![0u8; 2048];
-                    while let Ok((from, seq)) = rx_sock.recv(&mut buf).await {
-                        let at = Instant::now();
-                        if tx.send(EchoReply { from, seq, at }).is_err() {
-                            break;
-                        }
-                    }
+                let tx = replies.clone();
+                s.receivers.push(sock.spawn_receiver(move |from, seq, at| {
+                    tx.send(EchoReply { from, seq, at }).is_ok()
                 }));
                 if v6 {
                     s.v6 = Some(sock);

@@ -139,6 +139,23 @@ impl EchoSocket {
         Ok(())
     }
 
+    /// A task reading the replies meant for us, each stamped as it was read
+    /// and handed to `deliver` until it returns false (its receiver gone).
+    pub fn spawn_receiver(
+        &self,
+        mut deliver: impl FnMut(IpAddr, u16, tokio::time::Instant) -> bool + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let sock = self.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 2048];
+            while let Ok((ip, seq)) = sock.recv(&mut buf).await {
+                if !deliver(ip, seq, tokio::time::Instant::now()) {
+                    break;
+                }
+            }
+        })
+    }
+
     /// Wait for the next echo reply meant for us; returns who answered,
     /// and the sequence number of the echo answered.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<(IpAddr, u16)> {

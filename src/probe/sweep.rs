@@ -176,15 +176,9 @@ async fn open_sockets(
         }
         if opts.icmp {
             let sock = EchoSocket::open(v6, opts.ident)?;
-            let (rx_sock, tx) = (sock.clone(), tx.clone());
-            s.tasks.push(tokio::spawn(async move {
-                let mut buf = vec![0u8; 2048];
-                while let Ok((ip, _seq)) = rx_sock.recv(&mut buf).await {
-                    if tx.send(Reply::Icmp(ip)).is_err() {
-                        break;
-                    }
-                }
-            }));
+            let tx = tx.clone();
+            s.tasks
+                .push(sock.spawn_receiver(move |ip, _, _| tx.send(Reply::Icmp(ip)).is_ok()));
             if v6 {
                 s.echo6 = Some(sock);
             } else {
