@@ -275,6 +275,9 @@ pub struct ScanArgs {
     /// Compare the scan with the baseline FILE and print the drift (even with -q).
     #[arg(long = "baseline", value_name = "FILE", help_heading = "Drift")]
     pub baseline: Option<PathBuf>,
+    /// Expected topology (TOML, YAML or NetBox CSV): a down port it expects a link on is a health warning. Check a scan against it with `netcensus check`.
+    #[arg(long = "topology", value_name = "FILE", help_heading = "Drift")]
+    pub topology: Option<PathBuf>,
     /// Write the drift to FILE (.json netcensus/diff/v1, .csv, .md, .html, .xml JUnit, .txt). Needs --baseline.
     #[arg(long = "diff-output", value_name = "FILE", help_heading = "Drift")]
     pub diff_output: Vec<PathBuf>,

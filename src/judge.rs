@@ -9,7 +9,7 @@
 //! errors are graded as a rate since the baseline, never as a total since
 //! boot.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use crate::collect::health::Readings;
@@ -38,6 +38,8 @@ pub struct Inputs<'a> {
     pub neighbors: Option<&'a [Neighbor]>,
     pub readings: Option<&'a Readings>,
     pub previous: Option<Previous<'a>>,
+    /// Ports the expected topology has a link on (trimmed, lower-case).
+    pub expected_ports: Option<&'a BTreeSet<String>>,
 }
 
 /// Judge a device: ok | warning | critical, with reasons.
@@ -85,11 +87,13 @@ pub fn assess(i: &Inputs, t: &Thresholds) -> Health {
 }
 
 /// Judge every device of a scan: each against its own record in the
-/// baseline (paired as the diff pairs them), if it has one.
+/// baseline (paired as the diff pairs them), if it has one, and with the
+/// ports the expected topology has links on (`expected`, by device).
 pub fn judge_all(
     devices: &mut [Device],
     readings: &[Option<Readings>],
     baseline: Option<&ScanFile>,
+    expected: &[BTreeSet<String>],
     started: SystemTime,
     t: &Thresholds,
 ) {
@@ -128,6 +132,7 @@ pub fn judge_all(
                     device: b,
                     elapsed: elapsed(d, b, wall),
                 }),
+                expected_ports: expected.get(i),
             },
             t,
         );
@@ -271,15 +276,20 @@ fn key(x: &Interface) -> String {
 const PORT_TYPES: [i64; 5] = [6, 7, 62, 69, 117];
 
 /// Why someone cares that a port is down, if anyone does: it has a
-/// description, or it was up or had a neighbour in the baseline.
+/// description, the topology expects a link on it, or it was up or had a
+/// neighbour in the baseline.
 fn cared(
     x: &Interface,
     before: &HashMap<String, &Interface>,
     linked_before: &HashSet<&str>,
+    expected: Option<&BTreeSet<String>>,
 ) -> Option<String> {
     let k = key(x);
     if let Some(alias) = x.alias.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         return Some(format!("{k} \"{alias}\""));
+    }
+    if expected.is_some_and(|set| set.contains(&k.trim().to_lowercase())) {
+        return Some(format!("{k} (the topology expects a link on it)"));
     }
     if before.get(&k).is_some_and(|b| b.oper_up == Some(true)) {
         return Some(format!("{k} (up in the baseline)"));
@@ -316,7 +326,7 @@ fn ports(
     let mut down = Vec::new();
     let mut unused = 0u64;
     for x in ifs.iter().filter(|x| x.oper_up == Some(false)) {
-        match cared(x, before, &linked_before) {
+        match cared(x, before, &linked_before, i.expected_ports) {
             Some(why) if x.admin_up == Some(true) => down.push(why),
             Some(_) => {}
             None => {
@@ -641,6 +651,22 @@ mod tests {
             ]
         );
         assert_eq!(h.unused_ports, Some(0));
+        // no baseline, but the topology expects a link on Gi0/2 (written
+        // in another case): a warning naming it; the other port is unused
+        let expected: BTreeSet<String> = ["gi0/2".to_string()].into();
+        let h = assess(
+            &Inputs {
+                interfaces: Some(&ifs),
+                expected_ports: Some(&expected),
+                ..Inputs::default()
+            },
+            &t,
+        );
+        assert_eq!(
+            h.reasons,
+            ["1 port(s) in use are down (admin-up, oper-down): Gi0/2 (the topology expects a link on it)"]
+        );
+        assert_eq!(h.unused_ports, Some(1));
     }
 
     fn counted(errors: u64, packets: u64) -> Interface {

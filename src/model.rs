@@ -51,6 +51,8 @@ impl Default for Tool {
 pub struct Stats {
     /// Addresses in the target set (after exclusions).
     pub addresses: u64,
+    /// Devices (not addresses) that answered ping, SNMP, TCP on any of
+    /// their addresses.
     pub icmp_alive: u64,
     pub snmp_responding: u64,
     pub tcp_alive: u64,

@@ -80,11 +80,12 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     );
     let mut f = front?;
     let devices = devices(&mut f, &mut snmp_done, settings, started);
+    let count = |has: &dyn Fn(&Device) -> bool| devices.iter().filter(|d| has(d)).count() as u64;
     let stats = Stats {
         addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
-        icmp_alive: f.sweep.icmp_alive.len() as u64,
-        snmp_responding: devices.iter().filter(|d| d.snmp.is_some()).count() as u64,
-        tcp_alive: f.tcp_found.len() as u64,
+        icmp_alive: count(&|d| d.found_by.contains(&Protocol::Icmp)),
+        snmp_responding: count(&|d| d.snmp.is_some()),
+        tcp_alive: count(&|d| d.found_by.contains(&Protocol::Tcp)),
         devices: devices.len() as u64,
         packets_sent: f.packets,
     };
@@ -126,10 +127,16 @@ fn devices(
     let (mut devices, readings) =
         identity::merge(devices, readings, &|ip| settings.targets.rank(ip));
     if settings.scan.health {
+        let expected = settings
+            .topology
+            .as_deref()
+            .map(|t| crate::topology::expected_ports(t, &devices))
+            .unwrap_or_default();
         judge::judge_all(
             &mut devices,
             &readings,
             settings.baseline.as_deref(),
+            &expected,
             started,
             &settings.scan.thresholds,
         );

@@ -13,6 +13,7 @@ use crate::model::ScanFile;
 use crate::probe::credential::{Usm, UsmAuth, UsmPriv};
 use crate::profile::{Profiles, ScanProfile, SnmpSweep};
 use crate::targets::{TargetSet, Token};
+use crate::topology::Topology;
 
 /// Largest contiguous block that `SnmpSweep::Auto` sweeps with SNMP: a /16.
 pub const SNMP_SWEEP_AUTO_MAX: u128 = 65_536;
@@ -32,6 +33,9 @@ pub struct Settings {
     /// The scan to judge against (`--baseline`): ports up or linked then,
     /// error counters then.
     pub baseline: Option<Arc<ScanFile>>,
+    /// The expected topology (`--topology`): health watches the ports it
+    /// has links on.
+    pub topology: Option<Arc<Topology>>,
 }
 
 impl Settings {
@@ -117,6 +121,8 @@ pub struct Request {
     pub usm: UsmRequest,
     /// A scan file to judge health against (and to diff with).
     pub baseline: Option<PathBuf>,
+    /// An expected topology (TOML, YAML or NetBox CSV) for health.
+    pub topology: Option<PathBuf>,
 }
 
 /// Resolve a request into settings: targets built, the profile loaded and
@@ -155,6 +161,10 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
         profiles: Arc::new(profiles),
         baseline: match &req.baseline {
             Some(path) => Some(Arc::new(crate::scanfile::load(path)?)),
+            None => None,
+        },
+        topology: match &req.topology {
+            Some(path) => Some(Arc::new(crate::topology::load(path)?)),
             None => None,
         },
     })

@@ -140,6 +140,11 @@ fn lab_addresses() -> Vec<(String, &'static Value)> {
                 out.push((a.to_string(), h));
             }
         }
+        for a in h["also"].as_array().into_iter().flatten() {
+            if let Some(a) = a.as_str() {
+                out.push((a.to_string(), h));
+            }
+        }
     }
     out
 }
@@ -169,6 +174,67 @@ fn a_dual_stack_switch_is_one_device_with_both_addresses() {
     // the count is of devices, not addresses
     let n = devices(scan).len() as u64;
     assert_eq!(scan["stats"]["devices"].as_u64(), Some(n));
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn a_router_on_two_ipv4_addresses_is_one_device() {
+    let scan = full_scan();
+    let rtr: Vec<&Value> = devices(scan)
+        .iter()
+        .filter(|d| d["snmp"]["sys_name"] == "two-addr-rtr")
+        .collect();
+    assert_eq!(rtr.len(), 1, "one record for 10.77.5.4 and 10.77.254.4");
+    let d = rtr[0];
+    // both in the first target token: the lower address is canonical
+    assert_eq!(d["ip"], "10.77.5.4");
+    let ips: Vec<(String, Vec<String>)> = addresses(d);
+    assert_eq!(
+        ips.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        ["10.77.5.4", "10.77.254.4"]
+    );
+    for (a, by) in &ips {
+        assert!(by.contains(&"icmp".to_string()), "{a}: {by:?}");
+        assert!(by.contains(&"snmp".to_string()), "{a}: {by:?}");
+    }
+    // the evidence that joined them: snmpEngineID.0 (read over v2c)
+    assert_eq!(d["facts"]["engine_id"], "80000a4c010ac40103");
+    // one record, with the recording's interface table once
+    let n = d["interfaces"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(n, 61, "the recording's 61 ifTable rows");
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn two_routers_sharing_a_sysname_stay_two_devices() {
+    let scan = full_scan();
+    let twins: Vec<&Value> = devices(scan)
+        .iter()
+        .filter(|d| d["snmp"]["sys_name"] == "mx-edge")
+        .collect();
+    let found: Vec<(String, String, usize)> = twins
+        .iter()
+        .map(|d| {
+            (
+                d["ip"].as_str().unwrap_or_default().to_string(),
+                d["serial"].as_str().unwrap_or_default().to_string(),
+                addresses(d).len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("10.77.5.5".to_string(), "JN11F7072AFA".to_string(), 1),
+            ("10.77.5.6".to_string(), "JN11F6BE5AFA".to_string(), 1),
+        ]
+    );
+    // the same model and release, reported alike: only the evidence differs
+    assert_eq!(twins[0]["snmp"]["sys_descr"], twins[1]["snmp"]["sys_descr"]);
+    assert_eq!(
+        twins[0]["snmp"]["sys_object_id"],
+        twins[1]["snmp"]["sys_object_id"]
+    );
 }
 
 #[test]

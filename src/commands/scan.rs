@@ -60,6 +60,7 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
         tcp_ports: a.tcp_ports.clone(),
         communities: a.communities.clone(),
         baseline: a.baseline.clone(),
+        topology: a.topology.clone(),
         usm: UsmRequest {
             user: a.v3_user.clone(),
             auth: match a.v3_auth_proto {

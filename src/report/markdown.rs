@@ -98,40 +98,16 @@ fn devices(o: &mut String, s: &ScanFile) {
     details(o, s);
 }
 
-/// What an engineer asks first of each device that has something to say:
-/// why it is not ok, its addresses, its stack members, its unused ports.
+/// The details of each device that has something to say.
 fn details(o: &mut String, s: &ScanFile) {
     let mut lines = Vec::new();
     for d in &s.devices {
+        let x = super::Details::of(d, &cell);
         let mut parts = Vec::new();
-        if let Some(h) = d.health.as_ref().filter(|h| !h.reasons.is_empty()) {
-            let why: Vec<String> = h.reasons.iter().map(|r| cell(r)).collect();
-            parts.push(format!("{}: {}", h.status.name(), why.join("; ")));
+        if let Some(status) = x.status {
+            parts.push(format!("{status}: {}", x.reasons.join("; ")));
         }
-        if d.addresses.len() > 1 {
-            let ips: Vec<String> = d
-                .addresses
-                .iter()
-                .map(|a| cell(&a.ip.to_string()))
-                .collect();
-            parts.push(format!("addresses {}", ips.join(", ")));
-        }
-        if !d.members.is_empty() {
-            let m: Vec<String> = d
-                .members
-                .iter()
-                .map(|m| format!("{} {}", opt(m.model.as_deref()), opt(m.serial.as_deref())))
-                .collect();
-            parts.push(format!("members {}", m.join(", ")));
-        }
-        if let Some(n) = d
-            .health
-            .as_ref()
-            .and_then(|h| h.unused_ports)
-            .filter(|n| *n > 0)
-        {
-            parts.push(format!("{n} unused port(s)"));
-        }
+        parts.extend(x.facts);
         if !parts.is_empty() {
             let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
             lines.push(format!(

@@ -15,7 +15,7 @@ pub mod text;
 use std::path::Path;
 
 use crate::diff::Diff;
-use crate::model::ScanFile;
+use crate::model::{Device, ScanFile};
 use crate::topology::Check;
 
 /// Output formats, chosen by `--format` or a file's extension.
@@ -85,6 +85,58 @@ pub struct View<'a> {
 pub struct Unsupported {
     pub format: &'static str,
     pub needs: &'static str,
+}
+
+/// What an engineer asks first of a device: why it is not ok, then its
+/// addresses, its stack members, its unused ports. Device text is passed
+/// through `clean` (the format's own escaping).
+#[derive(Debug, Default)]
+pub struct Details {
+    /// The health status, when there are reasons for it.
+    pub status: Option<&'static str>,
+    pub reasons: Vec<String>,
+    /// One line each: addresses, members, unused ports.
+    pub facts: Vec<String>,
+}
+
+impl Details {
+    pub fn of(d: &Device, clean: &dyn Fn(&str) -> String) -> Details {
+        let opt = |v: Option<&str>| v.map(clean).unwrap_or_else(|| "?".into());
+        let mut out = Details::default();
+        if let Some(h) = d.health.as_ref().filter(|h| !h.reasons.is_empty()) {
+            out.status = Some(h.status.name());
+            out.reasons = h.reasons.iter().map(|r| clean(r)).collect();
+        }
+        if d.addresses.len() > 1 {
+            let ips: Vec<String> = d
+                .addresses
+                .iter()
+                .map(|a| clean(&a.ip.to_string()))
+                .collect();
+            out.facts.push(format!("addresses {}", ips.join(", ")));
+        }
+        if !d.members.is_empty() {
+            let m: Vec<String> = d
+                .members
+                .iter()
+                .map(|m| format!("{} {}", opt(m.model.as_deref()), opt(m.serial.as_deref())))
+                .collect();
+            out.facts.push(format!("members {}", m.join(", ")));
+        }
+        if let Some(n) = d
+            .health
+            .as_ref()
+            .and_then(|h| h.unused_ports)
+            .filter(|n| *n > 0)
+        {
+            out.facts.push(format!("{n} unused port(s)"));
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.reasons.is_empty() && self.facts.is_empty()
+    }
 }
 
 /// Render `view` as `format`.

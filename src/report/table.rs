@@ -37,6 +37,38 @@ fn health_cell(status: Option<&str>, color: bool) -> Cell {
     }
 }
 
+/// Longest device text in a detail line.
+const DETAIL_MAX: usize = 400;
+
+/// Under the table, each device that has something to say: why it is not
+/// ok, its addresses, members and unused ports, a line each.
+fn details(scan: &ScanFile) -> String {
+    let clean = |s: &str| cell(s, DETAIL_MAX);
+    let mut out = String::new();
+    for d in &scan.devices {
+        let x = super::Details::of(d, &clean);
+        if x.is_empty() {
+            continue;
+        }
+        let name = d.snmp.as_ref().and_then(|s| s.sys_name.as_deref());
+        out.push_str(&format!(
+            "\n{}{}\n",
+            d.ip,
+            name.map(|n| format!(" {}", clean(n))).unwrap_or_default()
+        ));
+        for r in &x.reasons {
+            out.push_str(&format!("  {}: {r}\n", x.status.unwrap_or("?")));
+        }
+        for f in &x.facts {
+            out.push_str(&format!("  {f}\n"));
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// Render the devices (one line each, fitting 100 columns) and a summary
 /// line; `color` adds ANSI colours to the health column.
 pub fn render(scan: &ScanFile, color: bool) -> String {
@@ -80,6 +112,7 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
     } else {
         format!("{t}\n")
     };
+    out.push_str(&details(scan));
     let mut roles: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for d in &scan.devices {
         *roles
@@ -88,7 +121,7 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
     }
     let by_role: Vec<String> = roles.iter().map(|(r, n)| format!("{n} {r}")).collect();
     out.push_str(&format!(
-        "{} addresses swept, {} devices: {} answer ping, {} answer SNMP, {} answer TCP; {:.1} s{}\n",
+        "{} addresses swept, {} device(s): {} answer ping, {} answer SNMP, {} answer TCP; {:.1} s{}\n",
         st.addresses,
         st.devices,
         st.icmp_alive,
@@ -117,6 +150,55 @@ pub fn render(scan: &ScanFile, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_list_addresses_members_unused_ports_and_each_reason() {
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/scan.json"
+        ));
+        let mut scan = crate::scanfile::parse(text).expect("fixture");
+        scan.devices.truncate(1);
+        let d = &mut scan.devices[0];
+        d.addresses = ["10.77.0.10", "fd77::10"]
+            .iter()
+            .map(|ip| crate::model::Address {
+                ip: ip.parse().expect("ip"),
+                found_by: vec![],
+                icmp: None,
+                snmp: None,
+            })
+            .collect();
+        d.members = ["A1", "A2\x1b[2J"]
+            .iter()
+            .map(|serial| crate::model::Chassis {
+                model: Some("S5800".into()),
+                serial: Some(serial.to_string()),
+                ..Default::default()
+            })
+            .collect();
+        let h = d.health.as_mut().expect("health");
+        h.status = crate::model::HealthLevel::Warning;
+        h.reasons = vec!["first".into(), "second".into()];
+        h.unused_ports = Some(7);
+        let t = render(&scan, false);
+        let details: Vec<&str> = t
+            .lines()
+            .skip_while(|l| !l.starts_with("10.77.0.10"))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            details,
+            [
+                "10.77.0.10",
+                "  warning: first",
+                "  warning: second",
+                "  addresses 10.77.0.10, fd77::10",
+                "  members S5800 A1, S5800 A2 [2J",
+                "  7 unused port(s)",
+            ]
+        );
+    }
 
     #[test]
     fn hostile_text_is_neutralised_and_cut() {

@@ -3,6 +3,7 @@
 //! the LLDP/CDP neighbours of either end, and, unless `allow_unknown`, every
 //! scanned device the file does not list a failure.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::{Check, ExpectedDevice, ExpectedLink, Outcome, Topology, CHECK_SCHEMA};
@@ -17,13 +18,29 @@ fn same(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
-/// The scan device a name or an address points at.
-fn locate<'a>(scan: &'a ScanFile, who: &str) -> Option<&'a Device> {
+/// The device a name or an address points at.
+fn locate(devices: &[Device], who: &str) -> Option<usize> {
     let ip: Option<IpAddr> = who.parse().ok();
-    scan.devices.iter().find(|d| match ip {
+    devices.iter().position(|d| match ip {
         Some(ip) => d.all_ips().contains(&ip),
         None => sys_name(d).is_some_and(|n| same(n, who)),
     })
+}
+
+/// Per device, the ports the topology expects a link on (names as written,
+/// trimmed and lower-cased): health watches them like described ports.
+pub fn expected_ports(topo: &Topology, devices: &[Device]) -> Vec<BTreeSet<String>> {
+    let mut out = vec![BTreeSet::new(); devices.len()];
+    for l in &topo.links {
+        for (who, port) in [(&l.from, &l.from_port), (&l.to, &l.to_port)] {
+            if let (Some(i), Some(p)) = (locate(devices, who), port) {
+                if let Some(set) = out.get_mut(i) {
+                    set.insert(p.trim().to_lowercase());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn describe(e: &ExpectedDevice) -> String {
@@ -146,7 +163,8 @@ fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
                 )
         })
     };
-    let (from, to) = (locate(scan, &l.from), locate(scan, &l.to));
+    let at = |who: &str| locate(&scan.devices, who).and_then(|i| scan.devices.get(i));
+    let (from, to) = (at(&l.from), at(&l.to));
     let origin = Some(l.origin.clone());
     let Some(from_dev) = from.or(to) else {
         return Outcome {

@@ -31,7 +31,7 @@ use crate::source::line_of;
 use crate::vocab::Role;
 
 mod check;
-pub use check::check;
+pub use check::{check, expected_ports};
 
 /// Schema identifier of the check result file.
 pub const CHECK_SCHEMA: &str = "netcensus/check/v1";
@@ -441,5 +441,40 @@ mod tests {
             "nb.csv:2: IP Address: '10.0.0.999/24' is not an IP address"
         );
         assert!(parse_netbox("nb.csv", "Site,Rack\nA,1\n").is_err());
+    }
+
+    #[test]
+    fn the_ports_links_are_expected_on_belong_to_both_ends() {
+        let t = parse_toml(
+            "t.toml",
+            "[[link]]\nfrom = \"core\"\nfrom_port = \" Ge-1/0/5 \"\nto = \"10.0.0.2\"\nto_port = \"Gi0/1\"\n\
+             [[link]]\nfrom = \"core\"\nto = \"elsewhere\"\nto_port = \"x\"\n",
+        )
+        .unwrap();
+        let text = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/scan.json"
+        ));
+        let one = crate::scanfile::parse(text).unwrap().devices[0].clone();
+        let dev = |ip: &str, name: &str| {
+            let mut d = one.clone();
+            d.ip = ip.parse().unwrap();
+            d.addresses.clear();
+            d.snmp = Some(crate::model::Snmp {
+                sys_name: Some(name.into()),
+                ..Default::default()
+            });
+            d
+        };
+        let devices = [
+            dev("10.0.0.1", "CORE"),
+            dev("10.0.0.2", "edge"),
+            dev("10.0.0.3", "x"),
+        ];
+        let p = expected_ports(&t, &devices);
+        let names = |i: usize| p[i].iter().cloned().collect::<Vec<_>>();
+        assert_eq!(names(0), ["ge-1/0/5"]);
+        assert_eq!(names(1), ["gi0/1"]);
+        assert!(p[2].is_empty(), "a device no link names");
     }
 }
