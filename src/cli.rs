@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use netcensus::{UsmAuth, UsmPriv};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,26 +85,6 @@ pub enum StdoutFormat {
     Html,
     #[value(alias = "xml")]
     Junit,
-}
-
-/// SNMPv3 authentication protocols.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum V3AuthArg {
-    Md5,
-    Sha,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-/// SNMPv3 privacy protocols.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum V3PrivArg {
-    Des,
-    Aes,
-    Aes192,
-    Aes256,
 }
 
 /// Which addresses get SNMP GETs during the sweep.
@@ -193,14 +174,15 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub v3_user: Option<String>,
-    /// SNMPv3 authentication protocol.
+    /// SNMPv3 authentication protocol: MD5, SHA, SHA-224, SHA-256, SHA-384, SHA-512 (net-snmp's -a; any case).
     #[arg(
         long = "v3-auth-proto",
-        value_enum,
-        default_value = "sha",
+        default_value = "SHA",
+        value_name = "PROTO",
+        value_parser = |s: &str| s.parse::<UsmAuth>().map_err(|e| e.to_string()),
         help_heading = "SNMP"
     )]
-    pub v3_auth_proto: V3AuthArg,
+    pub v3_auth_proto: UsmAuth,
     /// SNMPv3 authentication passphrase (none: noAuthNoPriv). Prefer NETCENSUS_V3_AUTH_KEY.
     #[arg(
         long = "v3-auth-key",
@@ -210,14 +192,15 @@ pub struct ScanArgs {
         help_heading = "SNMP"
     )]
     pub v3_auth_key: Option<String>,
-    /// SNMPv3 privacy protocol.
+    /// SNMPv3 privacy protocol: DES, AES (AES-128), AES-192, AES-256, and Cisco's key extension AES-192-C, AES-256-C (net-snmp's -x; any case).
     #[arg(
         long = "v3-priv-proto",
-        value_enum,
-        default_value = "aes",
+        default_value = "AES",
+        value_name = "PROTO",
+        value_parser = |s: &str| s.parse::<UsmPriv>().map_err(|e| e.to_string()),
         help_heading = "SNMP"
     )]
-    pub v3_priv_proto: V3PrivArg,
+    pub v3_priv_proto: UsmPriv,
     /// SNMPv3 privacy passphrase (none: authNoPriv). Prefer NETCENSUS_V3_PRIV_KEY.
     #[arg(
         long = "v3-priv-key",

@@ -15,6 +15,7 @@ use crate::collect::walk::{walk, WalkOptions};
 use crate::collect::{self, inventory, Needs};
 use crate::oid::parse_oid;
 use crate::probe::agent::{Agent, AgentError, Credential, SessionOptions, Val};
+use crate::probe::agent::{Usm, UsmAuth, UsmPriv};
 use crate::probe::exchange::Network;
 use crate::probe::fake::{oids_of, parse_snmprec, FakeNetwork, Faults};
 use crate::probe::snmp;
@@ -324,10 +325,12 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
         ..Faults::default()
     });
     let creds = snmp::credentials(&["public".into()], &[]);
-    assert!(
+    assert_eq!(
         snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
             .await
-            .is_none()
+            .err(),
+        Some(vec![]),
+        "a wrong community is silence, not an error"
     );
     let (net, _) = net_with(Faults {
         unreachable: true,
@@ -337,7 +340,7 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
     assert!(
         snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
             .await
-            .is_none()
+            .is_err()
     );
     assert_eq!(
         t.elapsed(),
@@ -369,7 +372,34 @@ async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
         "the known credential first: one request"
     );
     let skipped = snmp::identify(net.clone(), IP, &creds, None, |_| true, OPTS, 7).await;
-    assert!(skipped.is_none());
+    assert!(skipped.is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_snmpv3_user_is_an_error_that_says_so_with_no_retry() {
+    let (net, fake) = net_with(Faults {
+        refuse_usm: Some("unknown user (usmStatsUnknownUserNames)".into()),
+        ..Faults::default()
+    });
+    let usm = Usm {
+        user: "monitor".into(),
+        auth: Some((UsmAuth::Sha256, "authpass123".into())),
+        privacy: Some((UsmPriv::Aes256, "privpass123".into())),
+        context: String::new(),
+    };
+    let creds = snmp::credentials(&[], &[usm]);
+    let t = Instant::now();
+    let errors = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(
+        errors,
+        ["authentication failed for SNMPv3 user 'monitor': unknown user (usmStatsUnknownUserNames)"]
+    );
+    assert_eq!(requests(&fake), 1, "a refusal is not retried");
+    assert_eq!(t.elapsed(), Duration::ZERO, "nor waited for");
+    assert!(!errors[0].contains("authpass123") && !errors[0].contains("privpass123"));
 }
 
 // ------------------------------------------------------------ the walker

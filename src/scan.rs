@@ -427,8 +427,13 @@ async fn snmp_job(
                 ..opts
             };
             match snmp::identify(network, ip, creds, first, skip, opts, req_id).await {
-                Some((_, system, agent)) => (system, agent),
-                None => return SnmpDone::default(),
+                Ok((_, system, agent)) => (system, agent),
+                Err(errors) => {
+                    return SnmpDone {
+                        errors,
+                        ..SnmpDone::default()
+                    }
+                }
             }
         }
     };
@@ -584,7 +589,9 @@ async fn snmp_phase(
             // quiet (an agent process serving many addresses, a slow v3
             // engine). On a network that answers promptly, no second try.
             let busy = crowd.timeout(opts.timeout) > opts.timeout;
-            if busy && done.snmp.is_none() && matches!(job, SnmpJob::Identify(..)) {
+            // (a refusal is the agent's definite word: no second try)
+            let refused = !done.errors.is_empty();
+            if busy && done.snmp.is_none() && !refused && matches!(job, SnmpJob::Identify(..)) {
                 again.push((ip, job));
             } else {
                 events.emit(Event::Advanced {

@@ -256,7 +256,11 @@ fn snmpv3_flag_errors() {
     );
     fails_with(
         &["10.0.0.1", "--v3-user", "u", "--v3-auth-proto", "sha3"],
-        "sha3",
+        "unknown authentication protocol 'sha3' (one of: MD5, SHA, SHA-224",
+    );
+    fails_with(
+        &["10.0.0.1", "--v3-user", "u", "--v3-priv-proto", "3DES"],
+        "unknown privacy protocol '3DES' (one of: DES, AES, AES-192, AES-256, AES-192-C, AES-256-C)",
     );
 }
 

@@ -871,16 +871,242 @@ fn snmpv3_user_reads_a_v3_only_device_and_keys_stay_secret() {
     // snmp2 keeps v3 datagrams to itself: their sizes are unknown, not zero
     assert!(d["snmp_stats"]["pdus_received"].as_u64() > Some(0));
     assert!(d["snmp_stats"]["bytes_sent"].is_null());
-    // a wrong key: no identity, no error for the scan
+    // a wrong key: no identity, and an error on the device that says so
     let wrong = scan_command(&["10.77.4.2", "--v3-user", "netadmin"], &out)
         .env("NETCENSUS_V3_AUTH_KEY", "not-the-key")
         .env("NETCENSUS_V3_PRIV_KEY", "privpass123")
         .output()
         .expect("scan");
     assert_eq!(wrong.status.code(), Some(0));
-    let scan: Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).expect("file")).expect("json");
-    assert!(device(&scan, "10.77.4.2").expect("ap")["snmp"].is_null());
+    let text = std::fs::read_to_string(&out).expect("file");
+    assert!(!text.contains("not-the-key") && !text.contains("privpass123"));
+    let scan: Value = serde_json::from_str(&text).expect("json");
+    let ap = device(&scan, "10.77.4.2").expect("ap");
+    assert!(ap["snmp"].is_null());
+    assert_eq!(
+        ap["errors"],
+        serde_json::json!([
+            "authentication failed for SNMPv3 user 'netadmin': wrong authentication key or protocol"
+        ])
+    );
+}
+
+const V3_AGENT: &str = "10.77.7.3";
+
+/// A privacy protocol and its passphrase.
+type Privacy = Option<(&'static str, &'static str)>;
+
+/// One user per security level and protocol pair net-snmp's snmpd offers:
+/// name, auth protocol, auth passphrase, privacy.
+const V3_USERS: [(&str, &str, &str, Privacy); 6] = [
+    (
+        "md5des",
+        "MD5",
+        "authpass-md5",
+        Some(("DES", "privpass-des")),
+    ),
+    (
+        "shaaes",
+        "SHA",
+        "authpass-sha",
+        Some(("AES", "privpass-aes")),
+    ),
+    (
+        "shaaes192",
+        "SHA",
+        "authpass-sha",
+        Some(("AES-192", "privpass-192")),
+    ),
+    (
+        "shaaes256",
+        "SHA",
+        "authpass-sha",
+        Some(("AES-256", "privpass-256")),
+    ),
+    (
+        "sha256aes256",
+        "SHA-256",
+        "authpass-s256",
+        Some(("AES-256", "privpass-s256")),
+    ),
+    ("sha512auth", "SHA-512", "authpass-s512", None),
+];
+
+/// A v3 scan of the net-snmp agent as `user` with these keys; the device.
+fn v3_scan(user: &str, auth: (&str, &str), privacy: Option<(&str, &str)>) -> (Value, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("v3.json");
+    let mut args = vec![
+        V3_AGENT,
+        "--snmp-timeout",
+        "300ms",
+        "--v3-user",
+        user,
+        "--v3-auth-proto",
+        auth.0,
+    ];
+    if let Some((proto, _)) = privacy {
+        args.extend(["--v3-priv-proto", proto]);
+    }
+    let mut cmd = scan_command(&args, &out);
+    cmd.env("NETCENSUS_V3_AUTH_KEY", auth.1);
+    match privacy {
+        Some((_, key)) => cmd.env("NETCENSUS_V3_PRIV_KEY", key),
+        None => cmd.env_remove("NETCENSUS_V3_PRIV_KEY"),
+    };
+    let o = cmd.output().expect("scan");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{user}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&out).expect("scan file");
+    let scan: Value = serde_json::from_str(&text).expect("json");
+    let d = device(&scan, V3_AGENT).expect("agent answers ping").clone();
+    (d, text)
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn snmpv3_every_protocol_pair_against_net_snmp_and_refusals_say_why() {
+    let mut conf = String::from(
+        "sysName v3-matrix\nsysDescr net-snmp with one user per SNMPv3 protocol pair\n",
+    );
+    for (user, auth, akey, privacy) in V3_USERS {
+        match privacy {
+            Some((p, pkey)) => {
+                conf.push_str(&format!(
+                    "createUser {user} {auth} {akey} {p} {pkey}\nrouser {user} priv\n"
+                ));
+            }
+            None => conf.push_str(&format!(
+                "createUser {user} {auth} {akey}\nrouser {user} auth\n"
+            )),
+        }
+    }
+    let _agent = Snmpd::start(
+        V3_AGENT,
+        &conf,
+        &[
+            "-v3",
+            "-l",
+            "authPriv",
+            "-u",
+            "shaaes",
+            "-a",
+            "SHA",
+            "-A",
+            "authpass-sha",
+            "-x",
+            "AES",
+            "-X",
+            "privpass-aes",
+        ],
+    );
+    // every pair reads the agent; protocol names as net-snmp spells them,
+    // in any case
+    for (user, auth, akey, privacy) in V3_USERS {
+        let lower = auth.to_lowercase();
+        let (d, text) = v3_scan(user, (&lower, akey), privacy);
+        assert_eq!(d["snmp"]["version"], "v3", "{user}: {d}");
+        assert_eq!(d["snmp"]["sys_name"], "v3-matrix", "{user}");
+        assert_eq!(d["errors"], serde_json::json!([]), "{user}");
+        assert!(!text.contains(akey) && !privacy.is_some_and(|(_, k)| text.contains(k)));
+    }
+    // refusals: each says which user and why, and never a key
+    let refused = |user: &str, auth: (&str, &str), privacy: Option<(&str, &str)>, why: &str| {
+        let (d, text) = v3_scan(user, auth, privacy);
+        assert!(d["snmp"].is_null(), "{user}: {d}");
+        assert_eq!(
+            d["errors"],
+            serde_json::json!([format!(
+                "authentication failed for SNMPv3 user '{user}': {why}"
+            )]),
+            "{user}"
+        );
+        assert!(!text.contains(auth.1) && !privacy.is_some_and(|(_, k)| text.contains(k)));
+    };
+    refused(
+        "nosuchuser",
+        ("SHA", "authpass-sha"),
+        Some(("AES", "privpass-aes")),
+        "unknown user (usmStatsUnknownUserNames)",
+    );
+    refused(
+        "shaaes",
+        ("SHA", "wrong-auth-key"),
+        Some(("AES", "privpass-aes")),
+        "wrong authentication key or protocol",
+    );
+    refused(
+        "shaaes",
+        ("SHA", "authpass-sha"),
+        Some(("AES", "wrong-priv-key")),
+        "wrong privacy key or protocol (the agent leaves what it cannot decrypt unanswered)",
+    );
+    refused(
+        "sha512auth",
+        ("SHA-512", "wrong-auth-key"),
+        None,
+        "wrong authentication key or protocol",
+    );
+    // AES-256 keyed the standard way is not AES-256 keyed Cisco's way
+    refused(
+        "shaaes256",
+        ("SHA", "authpass-sha"),
+        Some(("AES-256-C", "privpass-256")),
+        "wrong privacy key or protocol (the agent leaves what it cannot decrypt unanswered)",
+    );
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn snmpv3_aes256_with_ciscos_key_extension_reads_the_snmpsim_device() {
+    let ip = "10.77.5.7";
+    let run = |proto: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("v3.json");
+        let o = scan_command(
+            &[
+                ip,
+                "--v3-user",
+                "ciscoadmin",
+                "--v3-auth-proto",
+                "SHA",
+                "--v3-priv-proto",
+                proto,
+            ],
+            &out,
+        )
+        .env("NETCENSUS_V3_AUTH_KEY", "authpass-c256")
+        .env("NETCENSUS_V3_PRIV_KEY", "privpass-c256")
+        .output()
+        .expect("scan");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let scan: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("file")).expect("json");
+        device(&scan, ip).expect("device").clone()
+    };
+    let d = run("AES-256-C");
+    assert_eq!(d["snmp"]["version"], "v3", "{d}");
+    assert_eq!(d["snmp"]["sys_name"], "v3-aes256-cisco");
+    let d = run("aes256");
+    assert!(
+        d["snmp"].is_null(),
+        "the standard key extension is another key: {d}"
+    );
+    assert_eq!(
+        d["errors"],
+        serde_json::json!([
+            "authentication failed for SNMPv3 user 'ciscoadmin': wrong privacy key or protocol"
+        ])
+    );
 }
 
 /// OID suffixes and values of a column, read by net-snmp's snmpbulkwalk

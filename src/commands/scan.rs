@@ -9,9 +9,8 @@ use netcensus::{Error, EXIT_INTERRUPTED};
 use netcensus::{Format, Primary, View};
 use netcensus::{Overrides, Request, UsmRequest};
 use netcensus::{Profiles, SnmpSweep};
-use netcensus::{UsmAuth, UsmPriv};
 
-use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat, V3AuthArg, V3PrivArg};
+use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat};
 
 fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
     let mut out = Vec::new();
@@ -63,21 +62,9 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
         topology: a.topology.clone(),
         usm: UsmRequest {
             user: a.v3_user.clone(),
-            auth: match a.v3_auth_proto {
-                V3AuthArg::Md5 => UsmAuth::Md5,
-                V3AuthArg::Sha => UsmAuth::Sha1,
-                V3AuthArg::Sha224 => UsmAuth::Sha224,
-                V3AuthArg::Sha256 => UsmAuth::Sha256,
-                V3AuthArg::Sha384 => UsmAuth::Sha384,
-                V3AuthArg::Sha512 => UsmAuth::Sha512,
-            },
+            auth: a.v3_auth_proto,
             auth_key: a.v3_auth_key.clone(),
-            privacy: match a.v3_priv_proto {
-                V3PrivArg::Des => UsmPriv::Des,
-                V3PrivArg::Aes => UsmPriv::Aes128,
-                V3PrivArg::Aes192 => UsmPriv::Aes192,
-                V3PrivArg::Aes256 => UsmPriv::Aes256,
-            },
+            privacy: a.v3_priv_proto,
             priv_key: a.v3_priv_key.clone(),
             context: a.v3_context.clone(),
         },

@@ -19,7 +19,7 @@ use super::ber::RequestKind;
 use super::budget::Budget;
 pub use super::credential::{Credential, Usm, UsmAuth, UsmPriv};
 pub use super::exchange::AgentError;
-use super::exchange::{Exchange, Network, Reply, Request, Udp};
+use super::exchange::{Exchange, Failure, Network, Reply, Request, Udp};
 pub use super::value::{Val, VarBind};
 
 /// Timeouts and retries of the exchanges with one agent.
@@ -51,6 +51,9 @@ pub struct Agent {
     /// Sessions of the device waiting side by side (slices of a big
     /// table): each is charged this share of its waits.
     share: u32,
+    /// An SNMPv3 engine answered discovery (so silence after it is worth
+    /// a diagnosis).
+    discovered: bool,
 }
 
 impl Agent {
@@ -81,6 +84,7 @@ impl Agent {
             bytes_received: 0,
             budget: None,
             share: 1,
+            discovered: false,
         }
     }
 
@@ -143,6 +147,7 @@ impl Agent {
                 .await?;
             if usm {
                 self.pdus_received += 1;
+                self.discovered = true;
             }
             self.exchange = Some(opened);
         }
@@ -164,6 +169,10 @@ impl Agent {
         // still answers the retry
         self.req_id = self.req_id.wrapping_add(1);
         let req_id = self.req_id;
+        let user = match &self.cred {
+            Credential::Usm(u) => u.user.clone(),
+            Credential::Community(..) => String::new(),
+        };
         for _ in 0..=self.opts.retries {
             self.pdus_sent += 1;
             let exchange = self.exchange().await?;
@@ -187,6 +196,17 @@ impl Agent {
             }
             match outcome {
                 Ok(Err(AgentError::NoAgent)) => return Err(AgentError::NoAgent),
+                Ok(Err(AgentError::Refused(why))) => {
+                    // definite: no retry; the agent's own reports say why
+                    self.exchange = None;
+                    let why = self
+                        .diagnose(Failure::Refused, timeout)
+                        .await
+                        .unwrap_or(why);
+                    return Err(AgentError::Refused(format!(
+                        "authentication failed for SNMPv3 user '{user}': {why}"
+                    )));
+                }
                 Ok(Err(e)) => {
                     // a mangled datagram: try again (v3 on a new session)
                     if let Some(b) = &self.budget {
@@ -216,7 +236,26 @@ impl Agent {
                 }
             }
         }
+        // an SNMPv3 engine that answered discovery, then nothing: perhaps
+        // it drops what it cannot decrypt (a wrong privacy key)
+        if last == AgentError::Timeout && self.discovered {
+            if let Some(why) = self.diagnose(Failure::Silence, timeout).await {
+                return Err(AgentError::Refused(format!(
+                    "authentication failed for SNMPv3 user '{user}': {why}"
+                )));
+            }
+        }
         Err(last)
+    }
+
+    /// Ask the network why the agent did not take the credential (counted
+    /// as two requests: the probes).
+    async fn diagnose(&mut self, failure: Failure, timeout: Duration) -> Option<String> {
+        self.pdus_sent += 2;
+        self.req_id = self.req_id.wrapping_add(16);
+        self.network
+            .diagnose(self.ip, &self.cred, failure, self.req_id, timeout)
+            .await
     }
 
     /// GET; objects the agent lacks come back as exceptions (v2c) or are

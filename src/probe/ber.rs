@@ -1,4 +1,5 @@
-//! BER encoding of the v1/v2c requests we send (snmp2 exposes no request
+//! BER encoding of the v1/v2c requests we send (and the pieces
+//! `probe::usm` builds its unauthenticated SNMPv3 probes from) (snmp2 exposes no request
 //! encoder; its decoder reads every answer): a few lines of TLV, integers
 //! and OIDs in their minimal forms.
 
@@ -7,7 +8,7 @@ use snmp2::Version;
 /// UDP port of SNMP agents.
 pub const SNMP_PORT: u16 = 161;
 
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+pub(crate) fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.push(tag);
     let n = content.len();
     if n < 0x80 {
@@ -21,7 +22,7 @@ fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
     out.extend_from_slice(content);
 }
 
-fn int_content(n: i64) -> Vec<u8> {
+pub(crate) fn int_content(n: i64) -> Vec<u8> {
     let bytes = n.to_be_bytes();
     let mut start = 0;
     // minimal two's complement: drop redundant leading 0x00 / 0xff bytes

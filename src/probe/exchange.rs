@@ -34,6 +34,10 @@ pub enum AgentError {
     Status { status: u32, index: u32 },
     #[error("unusable answer: {0}")]
     Garbage(String),
+    /// The agent refused the credential (an SNMPv3 Report): definite, not
+    /// worth a retry, and worth telling the operator.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// One request as it goes on the wire.
@@ -70,6 +74,17 @@ pub trait Exchange: Send {
     fn spoiled_by_failure(&self) -> bool;
 }
 
+/// What happened to the SNMPv3 requests that a diagnosis explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The agent refused them ([`AgentError::Refused`]).
+    Refused,
+    /// Engine discovery worked, then every try went unanswered (an agent
+    /// that drops what it cannot decrypt: net-snmp's, for a wrong
+    /// privacy key).
+    Silence,
+}
+
 /// Opens exchanges: the real network, or a test double.
 pub trait Network: Send + Sync {
     /// An exchange with the agent at `ip` under `cred`. For SNMPv3 this
@@ -82,6 +97,19 @@ pub trait Network: Send + Sync {
         req_id: i32,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Box<dyn Exchange>, AgentError>>;
+    /// Why the agent at `ip` did not take `cred` (an SNMPv3 user), asked
+    /// of it with probes of their own, each waiting at most `timeout`;
+    /// `None` when it cannot be told (then nothing is claimed).
+    fn diagnose<'a>(
+        &'a self,
+        _ip: IpAddr,
+        _cred: &'a Credential,
+        _failure: Failure,
+        _req_id: i32,
+        _timeout: Duration,
+    ) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async { None })
+    }
 }
 
 /// Largest datagram we accept (the UDP maximum).
@@ -92,6 +120,25 @@ const DATAGRAM_MAX: usize = 65_535;
 pub struct Udp;
 
 impl Network for Udp {
+    fn diagnose<'a>(
+        &'a self,
+        ip: IpAddr,
+        cred: &'a Credential,
+        failure: Failure,
+        req_id: i32,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            match cred {
+                Credential::Usm(u) => {
+                    let addr = SocketAddr::new(ip, SNMP_PORT);
+                    usm_diagnosis(addr, u, failure, req_id, timeout).await
+                }
+                Credential::Community(..) => None,
+            }
+        })
+    }
+
     fn open<'a>(
         &'a self,
         ip: IpAddr,
@@ -218,6 +265,22 @@ async fn open_usm(
     }
 }
 
+/// The agent refused the user: an unauthenticated Report where an
+/// authenticated answer was due (unknown user, wrong digest, decryption
+/// error; [`usm_diagnosis`] finds out which).
+const REFUSED: &str = "the agent refused the request (unknown user, or a wrong key)";
+
+/// snmp2's words for an answer the user's keys do not authenticate: an
+/// unauthenticated Report (RFC 3414), or one signed with another key (the
+/// way pysnmp answers a wrong digest).
+fn refused(e: &snmp2::Error) -> bool {
+    use snmp2::v3::AuthErrorKind::{NotAuthenticated, SignatureMismatch};
+    matches!(
+        e,
+        snmp2::Error::AuthFailure(NotAuthenticated | SignatureMismatch)
+    )
+}
+
 impl Exchange for UsmExchange {
     fn send<'a>(&'a mut self, req: Request<'a>) -> BoxFuture<'a, Result<(), AgentError>> {
         self.pending = Some((req.kind, req.oids.to_vec(), req.req_id));
@@ -250,11 +313,16 @@ impl Exchange for UsmExchange {
                 } => session.getbulk(&refs, non_repeaters, max_repetitions).await,
             };
             match pdu {
+                // no downgrade: only SNMPv3 answers an SNMPv3 request
+                Ok(p) if !matches!(p.version(), Ok(snmp2::Version::V3)) => Err(
+                    AgentError::Garbage("a reply that is not SNMPv3 to an SNMPv3 request".into()),
+                ),
                 Ok(p) => Ok(Reply {
                     req_id,
                     ..reply_of(&p)
                 }),
                 Err(snmp2::Error::Receive | snmp2::Error::Send) => Err(AgentError::NoAgent),
+                Err(e) if refused(&e) => Err(AgentError::Refused(REFUSED.into())),
                 Err(e) => Err(AgentError::Garbage(format!("{e:?}"))),
             }
         })
@@ -266,6 +334,82 @@ impl Exchange for UsmExchange {
 
     fn spoiled_by_failure(&self) -> bool {
         true
+    }
+}
+
+/// How an SNMPv3 user fared with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The answer does not authenticate with the user's key.
+    Refused,
+    /// An authenticated answer (a Response, or a Report such as
+    /// unsupportedSecLevel): the key is right.
+    Authenticated,
+    /// Silence or something else: nothing can be told.
+    Unknown,
+}
+
+/// One GET of sysUpTime.0 as `u`, within twice `timeout`.
+async fn try_user(addr: SocketAddr, u: &Usm, req_id: i32, timeout: Duration) -> Verdict {
+    let attempt = async {
+        let mut x = open_usm(addr, u, req_id, timeout).await.ok()?;
+        let uptime = Oid::from(&[1, 3, 6, 1, 2, 1, 1, 3, 0]).ok()?;
+        Some(match x.session.get(&uptime).await {
+            Ok(_) | Err(snmp2::Error::AsnWrongType) => Verdict::Authenticated,
+            Err(e) if refused(&e) => Verdict::Refused,
+            Err(_) => Verdict::Unknown,
+        })
+    };
+    tokio::time::timeout(timeout.saturating_mul(2), attempt)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(Verdict::Unknown)
+}
+
+/// Unknown user, wrong authentication key or wrong privacy key: an
+/// unauthenticated probe under the user's name tells the first; for a
+/// known user, a request with authentication only tells the other two
+/// apart. After [`Failure::Silence`], the user's own request is tried once
+/// more first: an answer now means a slow agent, not a wrong key.
+async fn usm_diagnosis(
+    addr: SocketAddr,
+    u: &Usm,
+    failure: Failure,
+    req_id: i32,
+    timeout: Duration,
+) -> Option<String> {
+    let known = super::usm::user_known(addr, &u.user, req_id, timeout).await?;
+    if !known {
+        return Some("unknown user (usmStatsUnknownUserNames)".into());
+    }
+    let wrong_auth = "wrong authentication key or protocol";
+    let wrong_priv = "wrong privacy key or protocol";
+    match (&u.auth, &u.privacy, failure) {
+        (None, _, Failure::Refused) => {
+            Some("the user needs authentication (noAuthNoPriv refused)".into())
+        }
+        (Some(_), None, Failure::Refused) => Some(wrong_auth.into()),
+        (Some(_), Some(_), _) => {
+            let auth_only = Usm {
+                privacy: None,
+                ..u.clone()
+            };
+            match try_user(addr, &auth_only, req_id.wrapping_add(2), timeout).await {
+                Verdict::Refused => Some(wrong_auth.into()),
+                Verdict::Authenticated if failure == Failure::Refused => Some(wrong_priv.into()),
+                Verdict::Authenticated => {
+                    match try_user(addr, u, req_id.wrapping_add(4), timeout).await {
+                        Verdict::Authenticated => None,
+                        _ => Some(format!(
+                            "{wrong_priv} (the agent leaves what it cannot decrypt unanswered)"
+                        )),
+                    }
+                }
+                Verdict::Unknown => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Faults {
     pub versions: Vec<Version>,
     /// Only this community is answered (None: any).
     pub community: Option<String>,
+    /// SNMPv3 users are refused, for this reason (an agent's Report).
+    pub refuse_usm: Option<String>,
 }
 
 /// One recorded agent and what it has seen.
@@ -307,6 +309,10 @@ impl Exchange for FakeExchange {
             let speaks = a.faults.versions.is_empty() || a.faults.versions.contains(&version);
             let stalled = a.faults.stall_after.is_some_and(|k| n > k);
             if !community_ok || !speaks || stalled || n <= a.faults.drop_first {
+                return Ok(());
+            }
+            if let (Credential::Usm(_), Some(why)) = (&self.cred, &a.faults.refuse_usm) {
+                self.queue.push_back(Err(AgentError::Refused(why.clone())));
                 return Ok(());
             }
             if a.faults.garbage_on.contains(&n) {

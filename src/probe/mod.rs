@@ -12,6 +12,7 @@ pub mod icmp;
 pub mod snmp;
 pub mod sweep;
 pub mod tcp;
+pub mod usm;
 pub mod value;
 
 use std::future::Future;

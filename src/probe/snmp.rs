@@ -132,7 +132,8 @@ pub fn decode_sweep_reply(
 /// Read the system group of one host, trying the [`credentials`] in order
 /// (the one of rank `first`, known to work, before all others; those
 /// `skip` names not at all), each with retries. Returns the rank that worked, the system group, and the agent,
-/// ready for more requests. `None`: no credential worked (or no agent).
+/// ready for more requests. `Err`: no credential worked (or no agent),
+/// with what the agent said of the ones it refused (SNMPv3 users).
 pub async fn identify(
     network: std::sync::Arc<dyn super::exchange::Network>,
     ip: IpAddr,
@@ -141,25 +142,27 @@ pub async fn identify(
     skip: impl Fn(&Credential) -> bool,
     opts: SessionOptions,
     req_id_base: i32,
-) -> Option<(usize, Snmp, Agent)> {
+) -> Result<(usize, Snmp, Agent), Vec<String>> {
     let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
     let mut order: Vec<usize> = (0..creds.len()).filter(|r| !skip(&creds[*r])).collect();
     if let Some(f) = first.filter(|f| *f < creds.len()) {
         order.retain(|r| *r != f);
         order.insert(0, f);
     }
+    let mut refusals = Vec::new();
     for (n, rank) in order.into_iter().enumerate() {
         let cred = creds[rank].clone();
         let version = cred.version();
         let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
         let mut agent = Agent::over(network.clone(), ip, cred, opts, base);
         match agent.get(&oids).await {
-            Ok(vbs) => return Some((rank, system_from_varbinds(version, &vbs), agent)),
-            Err(AgentError::NoAgent) => return None,
+            Ok(vbs) => return Ok((rank, system_from_varbinds(version, &vbs), agent)),
+            Err(AgentError::NoAgent) => return Err(refusals),
+            Err(AgentError::Refused(why)) => refusals.push(why),
             Err(_) => {}
         }
     }
-    None
+    Err(refusals)
 }
 
 /// The system group from owned varbinds (see [`system_from_pdu`]).
