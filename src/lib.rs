@@ -40,7 +40,9 @@ pub use error::{Error, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAG
 
 // The scan file: its model, reading, writing, baselines.
 pub use baseline::save as save_baseline;
-pub use lock::{acquire as lock_baseline, path_for as baseline_lock_path};
+pub use lock::{
+    acquire as lock_baseline, check_distinct as check_lock_path, path_for as baseline_lock_path,
+};
 pub use model::{Device, ScanFile};
 pub use output::{check_writable, write_atomic};
 pub use scanfile::load as load_scan_file;

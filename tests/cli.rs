@@ -414,6 +414,44 @@ fn a_second_run_on_the_same_lock_exits_75_before_sending_anything() {
         .args(["10.0.0.1", "--lock", other.to_str().unwrap()])
         .assert()
         .code(75);
+    // `baseline save` takes the baseline's lock too
+    netcensus()
+        .args(["baseline", "save"])
+        .arg(format!(
+            "{}/tests/fixtures/scan.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg("-o")
+        .arg(&base)
+        .assert()
+        .code(75);
+    assert!(!base.exists(), "nothing written while another run holds it");
+}
+
+#[test]
+fn a_lock_path_that_is_a_symlink_or_an_output_is_refused_and_touches_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let precious = d.path().join("precious");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    let link = d.path().join("run.lock");
+    std::os::unix::fs::symlink(&precious, &link).unwrap();
+    fails_with(
+        &["10.0.0.1", "--lock", link.to_str().unwrap()],
+        "is a symlink",
+    );
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    let out = d.path().join("scan.json");
+    fails_with(
+        &[
+            "10.0.0.1",
+            "--lock",
+            out.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        "is also an input or output of the run",
+    );
+    assert!(!out.exists());
 }
 
 #[test]

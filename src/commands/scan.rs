@@ -80,6 +80,23 @@ pub async fn run(
     verbose: bool,
 ) -> Result<i32, Error> {
     // cron: one run at a time per baseline, checked before anything else
+    if let Some(lock) = &a.lock {
+        let others: Vec<&Path> = [
+            a.save_baseline.as_deref(),
+            a.baseline.as_deref(),
+            a.interfaces_csv.as_deref(),
+            a.topology.as_deref(),
+            a.drift.rules.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(a.out.output.iter().map(PathBuf::as_path))
+        .chain(a.diff_output.iter().map(PathBuf::as_path))
+        .chain(a.targets_file.iter().map(PathBuf::as_path))
+        .chain(a.exclude_file.iter().map(PathBuf::as_path))
+        .collect();
+        netcensus::check_lock_path(lock, &others)?;
+    }
     let _locks = [
         a.lock.clone(),
         a.save_baseline
