@@ -43,7 +43,7 @@ echo
 echo "== netcensus scan 10.77.0.0/20 --inventory (inventory of all 87 devices)"
 /usr/bin/time -f '%e s wall, %M KB peak RSS' -o "$out/time" \
     ip netns exec $ns env NETCENSUS_V3_AUTH_KEY=auctoritas NETCENSUS_V3_PRIV_KEY=privatus \
-    "$bin" scan 10.77.0.0/20 -q --inventory --snmp-budget 60s --v3-user simulator --v3-auth-proto md5 \
+    "$bin" scan 10.77.0.0/20 -q --inventory --snmp-budget 60s -c public --v3-user simulator --v3-auth-proto md5 \
     --v3-priv-proto des -o "$out/inventory.json"
 tail -n 1 "$out/time"
 python3 - "$out/inventory.json" "$(wire out)" "$(wire in)" <<'PY'

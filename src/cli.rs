@@ -29,6 +29,14 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub profiles_dir: Option<PathBuf>,
+    /// Configuration file (jobs, credential sets); default: $XDG_CONFIG_HOME/netcensus/config.toml, else /etc/netcensus/config.toml, if there is one.
+    #[arg(
+        long = "config",
+        global = true,
+        env = "NETCENSUS_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,6 +59,20 @@ pub enum Command {
     /// List, show or validate the classification profiles.
     #[command(subcommand)]
     Profiles(ProfilesCommand),
+    /// Check the configuration file, or show the settings a scan would run with.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check a configuration file (default: the one a scan reads); every problem is file:line: field: problem, exit 2.
+    Check {
+        /// The file (default: --config, else the user's, else /etc/netcensus/config.toml).
+        file: Option<PathBuf>,
+    },
+    /// The settings a scan with these flags would run with (file < environment < flags), secrets left out; sends nothing.
+    Show(Box<ScanArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -105,7 +127,7 @@ fn duration(s: &str) -> Result<Duration, String> {
         .map_err(|e| format!("'{s}' is not a duration like 500ms or 2s: {e}"))
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// Targets: address, CIDR (10.0.0.0/24), range (10.0.0.10-10.0.0.50 or 10.0.0.10-50), IPv4 or IPv6.
     #[arg(value_name = "TARGET")]
@@ -122,26 +144,39 @@ pub struct ScanArgs {
     /// Allow IPv4 prefixes shorter than /8 and IPv6 shorter than /112.
     #[arg(long)]
     pub force: bool,
+    /// Run the configuration file's job NAME (its targets, credential sets, profile, outputs, baseline); flags beat it.
+    #[arg(long = "job", env = "NETCENSUS_JOB", value_name = "NAME")]
+    pub job: Option<String>,
 
-    /// Scan profile: quick, standard, full, or a TOML file (defaults of the options below).
+    /// Scan profile: quick, standard, full, or a TOML file (defaults of the options below) [default: the job's, else standard].
     #[arg(
         long,
-        default_value = "standard",
+        env = "NETCENSUS_PROFILE",
         value_name = "NAME|FILE",
         help_heading = "Sweep"
     )]
-    pub profile: String,
+    pub profile: Option<String>,
     /// Addresses probed per second in the sweep (each gets an echo and, with the SNMP sweep, a GET).
-    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    #[arg(long, env = "NETCENSUS_RATE", value_name = "N", help_heading = "Sweep")]
     pub rate: Option<u32>,
     /// How long to wait for an answer.
-    #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
+    #[arg(long, env = "NETCENSUS_TIMEOUT", value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
     pub timeout: Option<Duration>,
     /// Extra passes over addresses that did not answer.
-    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    #[arg(
+        long,
+        env = "NETCENSUS_RETRIES",
+        value_name = "N",
+        help_heading = "Sweep"
+    )]
     pub retries: Option<u32>,
     /// Echo requests per found host for RTT, jitter and loss, 0 for none.
-    #[arg(long, value_name = "N", help_heading = "Sweep")]
+    #[arg(
+        long,
+        env = "NETCENSUS_COUNT",
+        value_name = "N",
+        help_heading = "Sweep"
+    )]
     pub count: Option<u32>,
     /// Time between the echoes of one host.
     #[arg(long, value_parser = duration, value_name = "DUR", help_heading = "Sweep")]
@@ -154,7 +189,7 @@ pub struct ScanArgs {
     #[arg(long = "no-icmp", help_heading = "Sweep")]
     pub no_icmp: bool,
 
-    /// SNMP v1/v2c community, tried in order (repeatable). Prefer NETCENSUS_COMMUNITY: arguments are visible to other users.
+    /// SNMP v1/v2c community, tried in order (repeatable); replaces the configuration's community sets [default: public when no credential is configured]. Prefer NETCENSUS_COMMUNITY: arguments are visible to other users.
     #[arg(
         short = 'c',
         long = "community",
@@ -162,10 +197,12 @@ pub struct ScanArgs {
         env = "NETCENSUS_COMMUNITY",
         value_delimiter = ',',
         hide_env_values = true,
-        default_value = "public",
         help_heading = "SNMP"
     )]
     pub communities: Vec<String>,
+    /// SNMPv3 only: no community is ever sent (not even the default public).
+    #[arg(long = "no-community", help_heading = "SNMP")]
+    pub no_community: bool,
     /// SNMPv3 user (USM), tried after the communities on hosts they did not open.
     #[arg(
         long = "v3-user",
@@ -222,16 +259,26 @@ pub struct ScanArgs {
     #[arg(long = "snmp-sweep", value_enum, help_heading = "SNMP")]
     pub snmp_sweep: Option<SnmpSweepArg>,
     /// Timeout of one SNMP request after the sweep.
-    #[arg(long = "snmp-timeout", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    #[arg(long = "snmp-timeout", env = "NETCENSUS_SNMP_TIMEOUT", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_timeout: Option<Duration>,
     /// Retries of one SNMP request after the sweep.
-    #[arg(long = "snmp-retries", value_name = "N", help_heading = "SNMP")]
+    #[arg(
+        long = "snmp-retries",
+        env = "NETCENSUS_SNMP_RETRIES",
+        value_name = "N",
+        help_heading = "SNMP"
+    )]
     pub snmp_retries: Option<u32>,
     /// Devices queried at once after the sweep.
-    #[arg(long = "snmp-concurrency", value_name = "N", help_heading = "SNMP")]
+    #[arg(
+        long = "snmp-concurrency",
+        env = "NETCENSUS_SNMP_CONCURRENCY",
+        value_name = "N",
+        help_heading = "SNMP"
+    )]
     pub snmp_concurrency: Option<usize>,
     /// Most time one device's collection may take before it is cut off with an error entry.
-    #[arg(long = "snmp-budget", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
+    #[arg(long = "snmp-budget", env = "NETCENSUS_SNMP_BUDGET", value_parser = duration, value_name = "DUR", help_heading = "SNMP")]
     pub snmp_budget: Option<Duration>,
     /// Walk interfaces and neighbours (LLDP, CDP).
     #[arg(long, help_heading = "SNMP", overrides_with = "no_inventory")]
@@ -269,7 +316,7 @@ pub struct ScanArgs {
 }
 
 /// What counts as drift, and what fails the run.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DriftArgs {
     /// Exit 1 when drift of these kinds is found: any, or a list of added, removed, moved, replaced, changed, rebooted, interfaces, links, health, rtt.
     #[arg(long = "fail-on", value_name = "KINDS", help_heading = "Drift")]
@@ -358,7 +405,7 @@ pub struct ReportArgs {
 }
 
 /// Where results go, and in which format.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Write to FILE (repeatable; format from the extension: .json .csv .md .html .xml (JUnit) .txt, else --format).
     #[arg(short = 'o', long = "output", value_name = "FILE")]

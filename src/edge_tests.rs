@@ -16,9 +16,11 @@ use crate::collect::{self, inventory, Needs};
 use crate::oid::parse_oid;
 use crate::probe::agent::{Agent, AgentError, Credential, SessionOptions, Val};
 use crate::probe::agent::{Usm, UsmAuth, UsmPriv};
+use crate::probe::credential::{Named, Scope};
 use crate::probe::exchange::Network;
 use crate::probe::fake::{oids_of, parse_snmprec, FakeNetwork, Faults};
 use crate::probe::snmp;
+use crate::secret::Secret;
 
 const SWITCH: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -293,7 +295,8 @@ async fn identify_reads_the_system_group_with_the_first_credential_that_works() 
         community: Some("s3cret".into()),
         ..Faults::default()
     });
-    let creds = [v2c(), Credential::Community(Version::V2C, "s3cret".into())];
+    let creds = [v2c(), Credential::Community(Version::V2C, "s3cret".into())]
+        .map(|c| crate::probe::snmp::Named::everywhere("c", c));
     let (rank, sys, _) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
         .await
         .expect("identified");
@@ -387,7 +390,7 @@ async fn a_refused_snmpv3_user_is_an_error_that_says_so_with_no_retry() {
         privacy: Some((UsmPriv::Aes256, "privpass123".into())),
         context: String::new(),
     };
-    let creds = snmp::credentials(&[], &[usm]);
+    let creds = snmp::credentials(&[], &[usm.into()]);
     let t = Instant::now();
     let errors = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
         .await
@@ -784,24 +787,42 @@ fn sweep_reply(version: Version, community: &str, req_id: i32, response: bool) -
 
 #[test]
 fn sweep_answers_name_the_credential_that_answered() {
-    let comms = ["public".to_string(), "s3cret".to_string()];
-    let a = snmp::decode_sweep_reply(&sweep_reply(Version::V2C, "s3cret", 42, true), 42, &comms)
-        .expect("an answer");
+    let comms: [Named<Secret>; 2] = ["public".into(), "s3cret".into()];
+    let a = snmp::decode_sweep_reply(
+        &sweep_reply(Version::V2C, "s3cret", 42, true),
+        42,
+        &comms,
+        IP,
+    )
+    .expect("an answer");
     assert_eq!(
         a.rank, 1,
         "credentials: public v2c, s3cret v2c, public v1, s3cret v1"
     );
     assert!(a.complete);
     assert_eq!(a.system.version, crate::vocab::SnmpVersion::V2c);
-    let a = snmp::decode_sweep_reply(&sweep_reply(Version::V1, "public", 42, true), 42, &comms)
-        .expect("a v1 answer");
+    let a = snmp::decode_sweep_reply(
+        &sweep_reply(Version::V1, "public", 42, true),
+        42,
+        &comms,
+        IP,
+    )
+    .expect("a v1 answer");
     assert_eq!(a.rank, 2);
+    // a community scoped elsewhere cannot have answered from here
+    let scoped = [Named {
+        name: "site-b".into(),
+        scope: Scope(vec!["198.51.100.0/24".parse().expect("net")]),
+        value: Secret::new("s3cret"),
+    }];
+    let reply = sweep_reply(Version::V2C, "s3cret", 42, true);
+    assert!(snmp::decode_sweep_reply(&reply, 42, &scoped, IP).is_none());
 }
 
 #[test]
 fn sweep_answers_with_another_id_community_or_type_are_not_ours() {
-    let comms = ["public".to_string()];
-    let r = |v, c, id, resp| snmp::decode_sweep_reply(&sweep_reply(v, c, id, resp), 42, &comms);
+    let comms: [Named<Secret>; 1] = ["public".into()];
+    let r = |v, c, id, resp| snmp::decode_sweep_reply(&sweep_reply(v, c, id, resp), 42, &comms, IP);
     assert!(
         r(Version::V2C, "public", 41, true).is_none(),
         "another request id"
@@ -814,7 +835,7 @@ fn sweep_answers_with_another_id_community_or_type_are_not_ours() {
         r(Version::V2C, "public", 42, false).is_none(),
         "a request, not an answer"
     );
-    assert!(snmp::decode_sweep_reply(&[0x30, 0x03, 0x02, 0x01], 42, &comms).is_none());
+    assert!(snmp::decode_sweep_reply(&[0x30, 0x03, 0x02, 0x01], 42, &comms, IP).is_none());
 }
 
 #[tokio::test(start_paused = true)]
@@ -965,6 +986,33 @@ mod sweep_edge {
         let (got, answer) = rx.try_recv().expect("dispatched");
         assert_eq!((got, answer.rank), (ip(3), 1));
         assert!(r.dispatched.contains(&ip(3)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scoped_community_is_sent_only_inside_its_scope() {
+        let net = lab();
+        // s3cret only to 192.0.2.0/30 (.1-.3); public nowhere but .5
+        let scoped = |c: &str, net: &str| Named {
+            name: c.to_string(),
+            scope: Scope(vec![net.parse().expect("net")]),
+            value: Secret::new(c),
+        };
+        let o = SweepOptions {
+            communities: vec![
+                scoped("s3cret", "192.0.2.0/30"),
+                scoped("public", "192.0.2.5/32"),
+            ],
+            ..opts(1)
+        };
+        let r = run(&net, &targets("192.0.2.0/29"), &o).await;
+        let sent = net.sent.lock().unwrap().clone();
+        let snmp_to = |a: IpAddr| sent.iter().filter(|(x, snmp)| *x == a && *snmp).count();
+        assert_eq!(snmp_to(ip(4)), 0, "no community covers .4");
+        assert_eq!(snmp_to(ip(6)), 0, "nor .6");
+        assert_eq!(snmp_to(ip(5)), 1 + 2, "public only: v2c, then v2c + v1");
+        assert_eq!(r.snmp[&ip(3)].rank, 0, "s3cret over v2c, inside its scope");
+        // the v1 agent at .2 speaks public, which may not go there: silent
+        assert!(!r.snmp.contains_key(&ip(2)), "{:?}", r.snmp.get(&ip(2)));
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,6 +10,7 @@
 mod baseline;
 mod classify;
 mod collect;
+mod config;
 mod diff;
 mod enterprises;
 mod error;
@@ -26,6 +27,7 @@ mod profile;
 mod report;
 mod scan;
 mod scanfile;
+mod secret;
 mod settings;
 mod source;
 mod targets;
@@ -49,11 +51,16 @@ pub use scanfile::load as load_scan_file;
 pub use vocab::{DeviceField, HealthCheck, HealthLevel, Role};
 
 // Running a scan: targets, settings, profiles, progress.
+pub use config::{load as load_config, locate as locate_config, Config, CredentialSet, Job};
 pub use event::{Cancel, Event, Events, Phase};
 pub use probe::agent::{UsmAuth, UsmPriv};
+pub use probe::credential::Scope;
 pub use profile::{Profiles, ScanProfile, SnmpSweep, BUILTIN_SCAN_PROFILES};
 pub use scan::run as run_scan;
-pub use settings::{resolve as resolve_settings, Overrides, Request, Settings, UsmRequest};
+pub use secret::Secret;
+pub use settings::{
+    resolve as resolve_settings, Overrides, Request, RunFiles, Settings, UsmRequest,
+};
 pub use targets::{arg_tokens, read_targets_file, Token};
 
 // Classification and device knowledge.

@@ -127,9 +127,10 @@ fn main() -> ExitCode {
         let profiles = || netcensus::load_profiles(cli.profiles_dir.as_deref());
         match &cli.command {
             Command::Scan(a) => {
-                let dir = cli.profiles_dir.as_deref();
-                commands::scan::run(a, profiles()?, dir, cli.quiet, cli.verbose).await
+                let (dir, conf) = (cli.profiles_dir.as_deref(), cli.config.as_deref());
+                commands::scan::run(a, profiles()?, dir, conf, cli.quiet, cli.verbose).await
             }
+            Command::Config(c) => commands::config::run(c, &cli, || Ok(profiles()?)),
             Command::Explain(a) => commands::explain::run(a, &profiles()?),
             Command::Baseline(c) => commands::baseline::run(c),
             Command::Diff(a) => commands::diff::run(a, cli.quiet),

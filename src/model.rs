@@ -147,6 +147,10 @@ pub struct Rtt {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snmp {
     pub version: SnmpVersion,
+    /// The credential set that answered, by name (never its secret):
+    /// a configuration file's set, or `community N` / `v3 user` for flags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
     pub sys_name: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,

@@ -22,7 +22,7 @@ use crate::model::{
 use crate::probe::agent::{Agent, Credential};
 use crate::probe::budget::{Budget, Crowd};
 use crate::probe::echo::{self, EchoOptions};
-use crate::probe::snmp::{self, SessionOptions, SweepAnswer};
+use crate::probe::snmp::{self, Named, SessionOptions, SweepAnswer};
 use crate::probe::sweep::{self, SweepOptions};
 use crate::probe::tcp;
 use crate::profile::{HealthMetric, Profiles, SnmpSweep};
@@ -404,19 +404,23 @@ struct Collect {
 async fn snmp_job(
     ip: IpAddr,
     job: SnmpJob,
-    creds: &[Credential],
+    creds: &[Named<Credential>],
     opts: SessionOptions,
     what: &Collect,
     req_id: i32,
     crowd: Arc<Crowd>,
 ) -> SnmpDone {
     let started = std::time::Instant::now();
-    let (system, mut agent) = match job {
+    let (mut system, mut agent, rank) = match job {
         SnmpJob::Known(rank, system) => {
-            let Some(cred) = creds.get(rank) else {
+            let Some(cred) = creds.get(rank).filter(|c| c.scope.covers(ip)) else {
                 return SnmpDone::default();
             };
-            (system, Agent::new(ip, cred.clone(), opts, req_id))
+            (
+                system,
+                Agent::new(ip, cred.value.clone(), opts, req_id),
+                rank,
+            )
         }
         SnmpJob::Identify(first, usm_only) => {
             let skip = |c: &Credential| usm_only && matches!(c, Credential::Community(..));
@@ -427,7 +431,7 @@ async fn snmp_job(
                 ..opts
             };
             match snmp::identify(network, ip, creds, first, skip, opts, req_id).await {
-                Ok((_, system, agent)) => (system, agent),
+                Ok((rank, system, agent)) => (system, agent, rank),
                 Err(errors) => {
                     return SnmpDone {
                         errors,
@@ -437,6 +441,7 @@ async fn snmp_job(
             }
         }
     };
+    system.credential = creds.get(rank).map(|c| c.name.clone());
     let mut done = SnmpDone {
         snmp: Some(system),
         ..SnmpDone::default()
@@ -541,7 +546,8 @@ async fn snmp_phase(
     cancel: &Cancel,
 ) -> HashMap<IpAddr, SnmpDone> {
     let mut out = HashMap::new();
-    let creds: Arc<[Credential]> = snmp::credentials(&settings.communities, &settings.usm).into();
+    let creds: Arc<[Named<Credential>]> =
+        snmp::credentials(&settings.communities, &settings.usm).into();
     let what = Arc::new(Collect {
         needs: settings.scan.classify.then(|| {
             let mut n = Needs::of(&settings.profiles);

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::config::{CredentialSet, Job};
 use crate::error::Error;
 use crate::model::ScanFile;
-use crate::probe::credential::{Usm, UsmAuth, UsmPriv};
+use crate::probe::credential::{Named, Usm, UsmAuth, UsmPriv};
 use crate::profile::{Profiles, ScanProfile, SnmpSweep};
+use crate::secret::Secret;
 use crate::targets::{TargetSet, Token};
 use crate::topology::Topology;
 
@@ -25,9 +27,10 @@ pub struct Settings {
     pub targets: TargetSet,
     pub icmp: bool,
     pub tcp_ports: Vec<u16>,
-    pub communities: Vec<String>,
+    /// Communities, in order, each with its name and scope.
+    pub communities: Vec<Named<Secret>>,
     /// SNMPv3 users, tried after the communities.
-    pub usm: Vec<Usm>,
+    pub usm: Vec<Named<Usm>>,
     pub scan: ScanProfile,
     pub profiles: Arc<Profiles>,
     /// The scan to judge against (`--baseline`): ports up or linked then,
@@ -98,9 +101,9 @@ impl Overrides {
 pub struct UsmRequest {
     pub user: Option<String>,
     pub auth: UsmAuth,
-    pub auth_key: Option<String>,
+    pub auth_key: Option<Secret>,
     pub privacy: UsmPriv,
-    pub priv_key: Option<String>,
+    pub priv_key: Option<Secret>,
     pub context: String,
 }
 
@@ -111,25 +114,189 @@ pub struct Request {
     pub excludes: Vec<Token>,
     /// Allow target blocks beyond the size guard.
     pub force: bool,
-    /// A built-in scan profile's name or a TOML file.
-    pub profile: String,
+    /// A built-in scan profile's name or a TOML file; `None`: the job's,
+    /// else `standard`.
+    pub profile: Option<String>,
     pub profiles_dir: Option<PathBuf>,
     pub overrides: Overrides,
     pub no_icmp: bool,
     pub tcp_ports: Vec<u16>,
-    pub communities: Vec<String>,
+    /// Communities given by flag or environment (they replace the
+    /// configuration's).
+    pub communities: Vec<Secret>,
+    /// An SNMPv3 user given by flag or environment (it replaces the
+    /// configuration's users).
     pub usm: UsmRequest,
-    /// A scan file to judge health against (and to diff with).
+    /// SNMPv3 only: no community ever leaves the machine.
+    pub no_community: bool,
+    /// A scan file to judge health against (and to diff with): the flag's,
+    /// else the job's ([`RunFiles::over`]).
     pub baseline: Option<PathBuf>,
     /// An expected topology (TOML, YAML or NetBox CSV) for health.
     pub topology: Option<PathBuf>,
+    /// The configuration file's job (over its `[defaults]`), under all of
+    /// the above: a flag or variable beats it.
+    pub job: Option<Job>,
+    /// The job's credential sets, in order.
+    pub credentials: Vec<CredentialSet>,
+}
+
+/// The community used when none is configured anywhere (and SNMPv3 users
+/// are not either) and `--no-community` is not given.
+pub const DEFAULT_COMMUNITY: &str = "public";
+
+/// The communities and users a scan offers: flags (or the environment)
+/// beat the configuration's sets, each kind on its own; `public` only when
+/// nothing at all is configured; none with `--no-community`.
+/// Communities and users, each named and scoped.
+type Offered = (Vec<Named<Secret>>, Vec<Named<Usm>>);
+
+fn offered(req: &Request) -> Result<Offered, Error> {
+    if req.no_community && !req.communities.is_empty() {
+        return Err(Error::Usage(
+            "--no-community and --community contradict each other".into(),
+        ));
+    }
+    if req.communities.iter().any(Secret::is_empty) {
+        return Err(Error::Usage(
+            "--community: an empty community is not allowed".into(),
+        ));
+    }
+    let flag_users: Vec<Named<Usm>> = usm(&req.usm)?
+        .into_iter()
+        .map(|u| Named::everywhere("v3 user", u))
+        .collect();
+    let (mut file_communities, mut file_users) = (Vec::new(), Vec::new());
+    for set in &req.credentials {
+        match set {
+            CredentialSet::Community {
+                name,
+                community,
+                scope,
+            } => file_communities.push(Named {
+                name: name.clone(),
+                scope: scope.clone(),
+                value: community.clone(),
+            }),
+            CredentialSet::User {
+                name,
+                user,
+                auth,
+                privacy,
+                context,
+                scope,
+            } => file_users.push(Named {
+                name: name.clone(),
+                scope: scope.clone(),
+                value: Usm {
+                    user: user.clone(),
+                    auth: auth.as_ref().map(|(p, k)| (*p, k.expose().to_string())),
+                    privacy: privacy.as_ref().map(|(p, k)| (*p, k.expose().to_string())),
+                    context: context.clone(),
+                },
+            }),
+        }
+    }
+    let users = if flag_users.is_empty() {
+        file_users
+    } else {
+        flag_users
+    };
+    let communities = if !req.communities.is_empty() {
+        req.communities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Named::everywhere(format!("community {}", i + 1), c.clone()))
+            .collect()
+    } else if !file_communities.is_empty() {
+        file_communities
+    } else if users.is_empty() && !req.no_community {
+        vec![Named::everywhere(
+            "default community",
+            Secret::new(DEFAULT_COMMUNITY),
+        )]
+    } else {
+        Vec::new()
+    };
+    if req.no_community {
+        return Ok((Vec::new(), users));
+    }
+    Ok((communities, users))
+}
+
+/// The job's scan-profile values, as overrides under the operator's.
+fn job_overrides(j: &Job) -> Overrides {
+    Overrides {
+        rate: j.rate,
+        timeout: j.timeout,
+        retries: j.retries,
+        count: j.count,
+        snmp_timeout: j.snmp_timeout,
+        snmp_retries: j.snmp_retries,
+        snmp_concurrency: j.snmp_concurrency,
+        snmp_budget: j.snmp_budget,
+        inventory: j.inventory,
+        ..Overrides::default()
+    }
+}
+
+/// The files of a run (where its results go, what it compares with): the
+/// operator's flags over the job's, each field on its own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFiles {
+    pub output: Vec<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub topology: Option<PathBuf>,
+    pub save_baseline: Option<PathBuf>,
+    pub diff_output: Vec<PathBuf>,
+    pub interfaces_csv: Option<PathBuf>,
+    pub rules: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
+    pub fail_on: Option<String>,
+}
+
+impl RunFiles {
+    /// `self` (the flags) over the job's.
+    pub fn over(self, job: Option<&Job>) -> RunFiles {
+        let Some(j) = job else { return self };
+        let list = |a: Vec<PathBuf>, b: &[PathBuf]| if a.is_empty() { b.to_vec() } else { a };
+        RunFiles {
+            output: list(self.output, &j.output),
+            baseline: self.baseline.or_else(|| j.baseline.clone()),
+            topology: self.topology.or_else(|| j.topology.clone()),
+            save_baseline: self.save_baseline.or_else(|| j.save_baseline.clone()),
+            diff_output: list(self.diff_output, &j.diff_output),
+            interfaces_csv: self.interfaces_csv.or_else(|| j.interfaces_csv.clone()),
+            rules: self.rules.or_else(|| j.rules.clone()),
+            lock: self.lock.or_else(|| j.lock.clone()),
+            fail_on: self.fail_on.or_else(|| j.fail_on.clone()),
+        }
+    }
 }
 
 /// Resolve a request into settings: targets built, the profile loaded and
 /// overridden, every value checked (exit 2 with a one-line reason).
 pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
-    let targets = TargetSet::build(&req.targets, &req.excludes, req.force)?;
-    let mut p = ScanProfile::load(&req.profile, req.profiles_dir.as_deref())?;
+    let job = req.job.clone().unwrap_or_default();
+    let targets = if req.targets.is_empty() {
+        crate::targets::arg_tokens(&job.targets)
+    } else {
+        req.targets.clone()
+    };
+    let excludes = [
+        req.excludes.clone(),
+        crate::targets::arg_tokens(&job.exclude),
+    ]
+    .concat();
+    let targets = TargetSet::build(&targets, &excludes, req.force)?;
+    let profile = req
+        .profile
+        .clone()
+        .or_else(|| job.profile.clone())
+        .unwrap_or_else(|| "standard".to_string());
+    let mut p = ScanProfile::load(&profile, req.profiles_dir.as_deref())?;
+    // the built-in defaults < the profile < the file's job < env and flags
+    job_overrides(&job).apply(&mut p);
     req.overrides.apply(&mut p);
     if p.rate == 0 {
         return Err(Error::Usage("--rate must be at least 1".into()));
@@ -137,13 +304,14 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
     if p.timeout.is_zero() || p.snmp_timeout.is_zero() {
         return Err(Error::Usage("timeouts must be longer than 0".into()));
     }
-    if req.communities.iter().any(String::is_empty) {
-        return Err(Error::Usage(
-            "--community: an empty community is not allowed".into(),
-        ));
-    }
+    let (communities, usm) = offered(req)?;
+    let tcp_ports = if req.tcp_ports.is_empty() {
+        job.tcp_ports.clone().unwrap_or_default()
+    } else {
+        req.tcp_ports.clone()
+    };
     if req.no_icmp
-        && req.tcp_ports.is_empty()
+        && tcp_ports.is_empty()
         && matches!(p.snmp_sweep, SnmpSweep::Off | SnmpSweep::Alive)
     {
         return Err(Error::Usage(
@@ -154,9 +322,9 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
     Ok(Settings {
         targets,
         icmp: !req.no_icmp,
-        tcp_ports: req.tcp_ports.clone(),
-        communities: req.communities.clone(),
-        usm: usm(&req.usm)?,
+        tcp_ports,
+        communities,
+        usm,
         scan: p,
         profiles: Arc::new(profiles),
         baseline: match &req.baseline {
@@ -181,7 +349,7 @@ fn usm(u: &UsmRequest) -> Result<Vec<Usm>, Error> {
         }
         return Ok(Vec::new());
     };
-    let short = |k: &Option<String>| k.as_ref().is_some_and(|k| k.chars().count() < 8);
+    let short = |k: &Option<Secret>| k.as_ref().is_some_and(|k| k.chars() < 8);
     if short(&u.auth_key) || short(&u.priv_key) {
         return Err(Error::Usage(
             "SNMPv3 passphrases must be at least 8 characters (RFC 3414)".into(),
@@ -194,8 +362,14 @@ fn usm(u: &UsmRequest) -> Result<Vec<Usm>, Error> {
     }
     Ok(vec![Usm {
         user,
-        auth: u.auth_key.clone().map(|k| (u.auth, k)),
-        privacy: u.priv_key.clone().map(|k| (u.privacy, k)),
+        auth: u
+            .auth_key
+            .as_ref()
+            .map(|k| (u.auth, k.expose().to_string())),
+        privacy: u
+            .priv_key
+            .as_ref()
+            .map(|k| (u.privacy, k.expose().to_string())),
         context: u.context.clone(),
     }])
 }
@@ -208,8 +382,8 @@ mod tests {
     fn req(targets: &[&str]) -> Request {
         Request {
             targets: arg_tokens(&targets.iter().map(|t| t.to_string()).collect::<Vec<_>>()),
-            profile: "standard".into(),
-            communities: vec!["public".into()],
+            profile: Some("standard".into()),
+            communities: vec![Secret::new("public")],
             ..Request::default()
         }
     }
@@ -222,7 +396,7 @@ mod tests {
     fn a_flag_beats_the_profile_and_the_profile_beats_the_defaults() {
         let standard = resolved(&req(&["192.0.2.0/24"])).unwrap();
         let quick = resolved(&Request {
-            profile: "quick".into(),
+            profile: Some("quick".into()),
             ..req(&["192.0.2.0/24"])
         })
         .unwrap();
@@ -232,7 +406,7 @@ mod tests {
             "quick reads the system group only"
         );
         let mut r = Request {
-            profile: "quick".into(),
+            profile: Some("quick".into()),
             ..req(&["192.0.2.0/24"])
         };
         r.overrides.count = Some(7);
@@ -266,7 +440,7 @@ mod tests {
         r.overrides.snmp_timeout = Some(Duration::ZERO);
         assert!(resolved(&r).unwrap_err().to_string().contains("timeouts"));
         let mut r = req(&["192.0.2.1"]);
-        r.communities = vec![String::new()];
+        r.communities = vec![Secret::new("")];
         assert!(resolved(&r)
             .unwrap_err()
             .to_string()
@@ -276,7 +450,7 @@ mod tests {
         r.overrides.snmp_sweep = Some(SnmpSweep::Off);
         assert!(resolved(&r).unwrap_err().to_string().contains("--no-icmp"));
         assert!(resolved(&Request {
-            profile: "nonesuch".into(),
+            profile: Some("nonesuch".into()),
             ..req(&["192.0.2.1"])
         })
         .is_err());
@@ -285,25 +459,28 @@ mod tests {
     #[test]
     fn snmpv3_users_are_checked_by_rfc_3414() {
         let mut r = req(&["192.0.2.1"]);
-        r.usm.auth_key = Some("longenough".into());
+        r.usm.auth_key = Some(Secret::new("longenough"));
         assert!(resolved(&r)
             .unwrap_err()
             .to_string()
             .contains("need --v3-user"));
         r.usm.user = Some("monitor".into());
-        r.usm.auth_key = Some("short".into());
+        r.usm.auth_key = Some(Secret::new("short"));
         assert!(resolved(&r).unwrap_err().to_string().contains("at least 8"));
         r.usm.auth_key = None;
-        r.usm.priv_key = Some("longenough".into());
+        r.usm.priv_key = Some(Secret::new("longenough"));
         assert!(resolved(&r)
             .unwrap_err()
             .to_string()
             .contains("needs --v3-auth-key"));
-        r.usm.auth_key = Some("longenough".into());
+        r.usm.auth_key = Some(Secret::new("longenough"));
         r.usm.auth = UsmAuth::Sha256;
         let s = resolved(&r).unwrap();
         assert_eq!(s.usm.len(), 1);
-        assert_eq!(s.usm[0].auth.as_ref().map(|a| a.0), Some(UsmAuth::Sha256));
+        assert_eq!(
+            s.usm[0].value.auth.as_ref().map(|a| a.0),
+            Some(UsmAuth::Sha256)
+        );
         // no user: no SNMPv3
         assert!(resolved(&req(&["192.0.2.1"])).unwrap().usm.is_empty());
     }
@@ -318,11 +495,126 @@ mod tests {
         r.overrides.snmp_sweep = Some(SnmpSweep::Alive);
         assert_eq!(resolved(&r).unwrap().snmp_sweep_max_block(), 0);
         r.communities.clear();
+        r.no_community = true;
         r.overrides.snmp_sweep = Some(SnmpSweep::All);
         assert_eq!(
             resolved(&r).unwrap().snmp_sweep_max_block(),
             0,
             "no community, no SNMP sweep"
         );
+    }
+
+    fn config(text: &str) -> crate::config::Config {
+        let env = |v: &str| (v == "NOC_KEY").then(|| "noc-passphrase".to_string());
+        crate::config::parse("c.toml", text, &env).unwrap()
+    }
+
+    const CONF: &str = r#"
+[defaults]
+profile = "quick"
+count = 5
+
+[[credential]]
+name = "site-a"
+community = "alpha-secret"
+scope = ["192.0.2.0/25"]
+
+[[credential]]
+name = "noc"
+user = "noc"
+auth_key_env = "NOC_KEY"
+
+[job.a]
+targets = ["192.0.2.0/24"]
+rate = 100
+snmp_timeout = "700ms"
+"#;
+
+    fn job_request(c: &crate::config::Config) -> Request {
+        let (job, credentials) = c.job("a").unwrap();
+        Request {
+            job: Some(job),
+            credentials,
+            ..Request::default()
+        }
+    }
+
+    #[test]
+    fn the_file_is_under_the_flags_and_over_the_profile() {
+        let c = config(CONF);
+        let s = resolved(&job_request(&c)).unwrap();
+        // the job's targets, profile (from [defaults]) and values
+        assert_eq!(s.targets.len(), 254);
+        assert_eq!(s.scan.name, "quick");
+        assert_eq!((s.scan.rate, s.scan.count), (100, 5));
+        assert_eq!(s.scan.snmp_timeout, Duration::from_millis(700));
+        // a flag (or its variable: clap merges those) beats the file
+        let mut r = job_request(&c);
+        r.overrides.rate = Some(300);
+        r.profile = Some("standard".into());
+        r.targets = arg_tokens(&["192.0.2.7".to_string()]);
+        let s = resolved(&r).unwrap();
+        assert_eq!((s.scan.rate, s.scan.name.as_str()), (300, "standard"));
+        assert_eq!(s.targets.len(), 1);
+        assert_eq!(
+            s.scan.snmp_timeout,
+            Duration::from_millis(700),
+            "what no flag names stays the file's"
+        );
+        // outputs: each flag over the job's
+        let job = crate::config::Job {
+            output: vec!["job.json".into()],
+            lock: Some("job.lock".into()),
+            ..Default::default()
+        };
+        let o = RunFiles {
+            output: vec!["flag.json".into()],
+            ..RunFiles::default()
+        }
+        .over(Some(&job));
+        assert_eq!(o.output, [PathBuf::from("flag.json")]);
+        assert_eq!(o.lock, Some(PathBuf::from("job.lock")));
+    }
+
+    #[test]
+    fn credentials_come_from_flags_else_the_file_else_public() {
+        let c = config(CONF);
+        let s = resolved(&job_request(&c)).unwrap();
+        let names = |s: &Settings| -> Vec<String> {
+            s.communities
+                .iter()
+                .map(|c| c.name.clone())
+                .chain(s.usm.iter().map(|u| u.name.clone()))
+                .collect()
+        };
+        assert_eq!(names(&s), ["site-a", "noc"]);
+        assert!(s.communities[0].scope.covers("192.0.2.9".parse().unwrap()));
+        assert!(!s.communities[0]
+            .scope
+            .covers("192.0.2.200".parse().unwrap()));
+        // a community flag replaces the file's communities, not its users
+        let mut r = job_request(&c);
+        r.communities = vec![Secret::new("flagged")];
+        assert_eq!(names(&resolved(&r).unwrap()), ["community 1", "noc"]);
+        // SNMPv3 only: no community at all
+        let mut r = job_request(&c);
+        r.no_community = true;
+        let s = resolved(&r).unwrap();
+        assert!(s.communities.is_empty() && s.usm.len() == 1);
+        assert_eq!(s.snmp_sweep_max_block(), 0, "no community: no SNMP sweep");
+        r.communities = vec![Secret::new("x")];
+        assert!(resolved(&r).unwrap_err().to_string().contains("contradict"));
+        // nothing configured: public; a user configured: not public
+        let bare = Request {
+            targets: arg_tokens(&["192.0.2.1".to_string()]),
+            ..Request::default()
+        };
+        assert_eq!(names(&resolved(&bare).unwrap()), ["default community"]);
+        let mut only_v3 = bare.clone();
+        only_v3.usm.user = Some("monitor".into());
+        assert_eq!(names(&resolved(&only_v3).unwrap()), ["v3 user"]);
+        let mut none = bare;
+        none.no_community = true;
+        assert!(names(&resolved(&none).unwrap()).is_empty());
     }
 }

@@ -107,8 +107,11 @@ fn accuracy(goals: &Goals) {
             "-o",
         ])
         .arg(&out)
-        // the lab's v3-only device uses snmpsim's default user
+        // the lab's v3-only device uses snmpsim's default user; with a
+        // user given, public must be asked for
         .args([
+            "-c",
+            "public",
             "--v3-user",
             "simulator",
             "--v3-auth-proto",

@@ -509,3 +509,192 @@ fn reports_in_every_format_from_one_run() {
     cmd_fails_with(&["report", &fx("scan.json"), "-o", &p("j.xml")], "JUnit");
     fails_with(&["10.0.0.1", "-o", &p("j.xml")], "JUnit");
 }
+
+/// A configuration file with a job, a scoped community, an SNMPv3 user
+/// whose key comes from the environment, and a secret file.
+fn config_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let secret = dir.join("community");
+    std::fs::write(&secret, "file-borne-community\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let text = format!(
+        r#"[defaults]
+profile = "quick"
+rate = 100
+
+[[credential]]
+name = "site-a"
+community_file = "{}"
+scope = ["192.0.2.0/25"]
+
+[[credential]]
+name = "noc"
+user = "noc"
+auth_protocol = "SHA-256"
+auth_key_env = "TEST_NOC_AUTH"
+priv_protocol = "aes-256-c"
+priv_key = "inline-priv-passphrase"
+
+[job.site]
+targets = ["192.0.2.0/24"]
+output = ["site.json"]
+"#,
+        secret.display()
+    );
+    let p = dir.join("config.toml");
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
+}
+
+#[test]
+fn config_show_layers_the_file_under_the_environment_under_the_flags() {
+    let d = tempfile::tempdir().unwrap();
+    let conf = config_file(d.path());
+    let show = |env_rate: Option<&str>, flags: &[&str]| {
+        let mut c = netcensus();
+        c.args([
+            "--config",
+            conf.to_str().unwrap(),
+            "config",
+            "show",
+            "--job",
+            "site",
+        ])
+        .args(flags)
+        .env("TEST_NOC_AUTH", "env-borne-auth-key")
+        .env_remove("NETCENSUS_RATE");
+        if let Some(r) = env_rate {
+            c.env("NETCENSUS_RATE", r);
+        }
+        let out = c.assert().success();
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let file = show(None, &[]);
+    assert!(file.contains("sweep: rate 100/s"), "{file}");
+    assert!(file.contains("profile: quick") && file.contains("targets: 254 address(es)"));
+    assert!(
+        file.contains("site-a: community (v2c, then v1), scope 192.0.2.0/25"),
+        "{file}"
+    );
+    assert!(
+        file.contains("noc: SNMPv3 user noc, authPriv SHA-256 / AES-256-C"),
+        "{file}"
+    );
+    assert!(file.contains("outputs: site.json"), "{file}");
+    assert!(
+        show(Some("200"), &[]).contains("sweep: rate 200/s"),
+        "env over file"
+    );
+    assert!(
+        show(Some("200"), &["--rate", "300"]).contains("sweep: rate 300/s"),
+        "flag over env"
+    );
+    // no secret, from wherever it came, is shown
+    for secret in [
+        "file-borne-community",
+        "env-borne-auth-key",
+        "inline-priv-passphrase",
+    ] {
+        assert!(!file.contains(secret), "{secret} shown:\n{file}");
+    }
+    netcensus()
+        .args(["--config", conf.to_str().unwrap(), "config", "check"])
+        .env("TEST_NOC_AUTH", "env-borne-auth-key")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ok: 1 job(s) (site), 2 credential set(s)",
+        ));
+}
+
+#[test]
+fn config_problems_name_file_line_and_field_and_stop_before_any_packet() {
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[credential]]\nname = \"a\"\ncommunity = \"x\"\nscope = [\"192.0.2.0/33\"]\n",
+    )
+    .unwrap();
+    cmd_fails_with(
+        &["config", "check", bad.to_str().unwrap()],
+        "bad.toml:4: credential a scope: '192.0.2.0/33' is not an address or prefix",
+    );
+    // the environment variable a secret comes from is missing: the scan
+    // stops before a socket is opened, naming the line
+    let conf = config_file(d.path());
+    let out = netcensus()
+        .args([
+            "--config",
+            conf.to_str().unwrap(),
+            "scan",
+            "-q",
+            "--job",
+            "site",
+        ])
+        .env_remove("TEST_NOC_AUTH")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("config.toml:14: credential noc auth_key_env: environment variable TEST_NOC_AUTH is not set"),
+        "{err}"
+    );
+    let plain = d.path().join("plain.toml");
+    std::fs::write(&plain, "[job.site]\ntargets = [\"127.0.0.1\"]\n").unwrap();
+    cmd_fails_with(
+        &[
+            "--config",
+            plain.to_str().unwrap(),
+            "scan",
+            "-q",
+            "--job",
+            "nonesuch",
+        ],
+        "--job nonesuch: no such job in",
+    );
+    cmd_fails_with(
+        &[
+            "scan",
+            "-q",
+            "--config",
+            d.path().join("missing.toml").to_str().unwrap(),
+            "127.0.0.1",
+        ],
+        "missing.toml: cannot read",
+    );
+}
+
+#[test]
+fn the_example_configuration_checks() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/examples/netcensus.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("/etc/netcensus/", &format!("{}/", d.path().display()));
+    for (name, value) in [
+        ("campus.community", "campus-ro-secret\n"),
+        ("noc.privkey", "noc-priv-passphrase\n"),
+    ] {
+        std::fs::write(d.path().join(name), value).unwrap();
+        std::fs::set_permissions(d.path().join(name), std::fs::Permissions::from_mode(0o600))
+            .unwrap();
+    }
+    let conf = d.path().join("netcensus.toml");
+    std::fs::write(&conf, text).unwrap();
+    let out = netcensus()
+        .args(["config", "check", conf.to_str().unwrap()])
+        .env("NETCENSUS_DC_COMMUNITY", "dc-secret")
+        .env("NETCENSUS_NOC_AUTH_KEY", "noc-auth-passphrase")
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        text.contains("ok: 2 job(s) (campus, dc), 3 credential set(s)"),
+        "{text}"
+    );
+}

@@ -1389,3 +1389,143 @@ fn an_agent_that_stalls_mid_walk_is_cut_off_and_delays_nobody() {
     assert_eq!(other["interfaces"].as_array().map(Vec::len), Some(19));
     assert!(other["errors"].as_array().is_some_and(Vec::is_empty));
 }
+
+/// SNMP datagrams (UDP to port 161) that the user `uid` sent from the
+/// scanner namespace, inside and outside `inside` (an nft set), counted by
+/// the kernel while `run` runs.
+fn snmp_packets_of(uid: u32, inside: &str, run: impl FnOnce()) -> (u64, u64) {
+    use std::io::Write;
+    let nft = |script: &str| {
+        let mut c = Command::new("ip")
+            .args(["netns", "exec", SCAN_NS, "nft", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("nft");
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(script.as_bytes())
+            .expect("write");
+        assert!(c.wait().expect("nft").success(), "nft: {script}");
+    };
+    let _ = Command::new("ip")
+        .args([
+            "netns", "exec", SCAN_NS, "nft", "delete", "table", "inet", "ncscope",
+        ])
+        .status();
+    nft(&format!(
+        "table inet ncscope {{\n  chain out {{\n    type filter hook output priority 0; policy accept;\n    \
+         meta skuid {uid} ip daddr {inside} udp dport 161 counter comment \"inside\"\n    \
+         meta skuid {uid} ip daddr != {inside} udp dport 161 counter comment \"outside\"\n    \
+         meta skuid {uid} meta nfproto ipv6 udp dport 161 counter comment \"outside6\"\n  }}\n}}\n"
+    ));
+    run();
+    let o = Command::new("ip")
+        .args([
+            "netns", "exec", SCAN_NS, "nft", "list", "chain", "inet", "ncscope", "out",
+        ])
+        .output()
+        .expect("nft list");
+    let _ = Command::new("ip")
+        .args([
+            "netns", "exec", SCAN_NS, "nft", "delete", "table", "inet", "ncscope",
+        ])
+        .status();
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let count = |name: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.contains(&format!("comment \"{name}\"")))
+            .filter_map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                let i = w.iter().position(|x| *x == "packets")?;
+                w.get(i + 1)?.parse::<u64>().ok()
+            })
+            .sum()
+    };
+    (count("inside"), count("outside") + count("outside6"))
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn a_scoped_credential_never_leaves_its_scope() {
+    use std::os::unix::fs::PermissionsExt;
+    // the scan runs as a user of its own, so the kernel's count is of its
+    // packets only (other tests scan beside it)
+    const UID: u32 = 4242;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let conf = dir.path().join("config.toml");
+    std::fs::write(
+        &conf,
+        r#"[[credential]]
+name = "switches"
+community = "public"
+scope = ["10.77.2.0/24"]
+
+[[credential]]
+name = "roof-ap"
+user = "netadmin"
+auth_protocol = "SHA"
+auth_key_env = "LAB_V3_AUTH"
+priv_protocol = "AES"
+priv_key_env = "LAB_V3_PRIV"
+scope = ["10.77.4.2/32"]
+
+[job.lab]
+targets = ["10.77.0.0/16"]
+exclude = ["10.77.7.0/24"]
+"#,
+    )
+    .expect("config");
+    std::os::unix::fs::chown(&conf, Some(UID), Some(UID)).expect("chown");
+    std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let out = dir.path().join("scoped.json");
+    let mut status = None;
+    let (inside, outside) = snmp_packets_of(UID, "{ 10.77.2.0/24, 10.77.4.2 }", || {
+        let o = Command::new("ip")
+            .args(["netns", "exec", SCAN_NS, "setpriv"])
+            .args([format!("--reuid={UID}"), format!("--regid={UID}")])
+            .args([
+                "--clear-groups",
+                "--inh-caps=-all",
+                env!("CARGO_BIN_EXE_netcensus"),
+            ])
+            .args([
+                "--config",
+                conf.to_str().expect("path"),
+                "scan",
+                "-q",
+                "--job",
+                "lab",
+            ])
+            .args(["-o", out.to_str().expect("path")])
+            .env("LAB_V3_AUTH", "authpass123")
+            .env("LAB_V3_PRIV", "privpass123")
+            .env_remove("NETCENSUS_COMMUNITY")
+            .output()
+            .expect("scan");
+        status = Some((
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        ));
+    });
+    let (code, err) = status.expect("ran");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(inside > 0, "the scoped credentials were used");
+    assert_eq!(outside, 0, "SNMP sent outside the scopes ({inside} inside)");
+    let text = std::fs::read_to_string(&out).expect("scan file");
+    for secret in ["authpass123", "privpass123"] {
+        assert!(!text.contains(secret), "{secret} in the scan file");
+    }
+    let scan: Value = serde_json::from_str(&text).expect("json");
+    let sw = device(&scan, "10.77.2.1").expect("access-sw-1");
+    assert_eq!(sw["snmp"]["credential"], "switches");
+    let ap = device(&scan, "10.77.4.2").expect("ap");
+    assert_eq!(
+        (&ap["snmp"]["version"], &ap["snmp"]["credential"]),
+        (&Value::from("v3"), &Value::from("roof-ap"))
+    );
+    // public answers at 10.77.1.1 too, but may not be sent there
+    let rtr = device(&scan, "10.77.1.1").expect("core-rtr-1 answers ping");
+    assert!(rtr["snmp"].is_null(), "{}", rtr["snmp"]);
+}

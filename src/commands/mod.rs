@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod config;
 pub mod diff;
 pub mod drift;
 pub mod explain;

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use netcensus::{arg_tokens, read_targets_file, Token};
 use netcensus::{check_writable, write_atomic};
 use netcensus::{Cancel, Events};
+use netcensus::{Config, Overrides, Request, RunFiles, Secret, UsmRequest};
 use netcensus::{Error, EXIT_INTERRUPTED};
 use netcensus::{Format, Primary, View};
-use netcensus::{Overrides, Request, UsmRequest};
 use netcensus::{Profiles, SnmpSweep};
 
 use crate::cli::{ScanArgs, SnmpSweepArg, StdoutFormat};
@@ -18,6 +18,87 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
         out.extend(read_targets_file(f)?);
     }
     Ok(out)
+}
+
+/// The configuration file a run reads (`--config`, else the user's, else
+/// the system's), if there is one; its warnings go to stderr unless `quiet`.
+pub fn config(explicit: Option<&Path>, quiet: bool) -> Result<Option<Config>, Error> {
+    let Some(path) = netcensus::locate_config(explicit) else {
+        return Ok(None);
+    };
+    let c = netcensus::load_config(&path, &|v| std::env::var(v).ok())?;
+    if !quiet {
+        for w in &c.warnings {
+            eprintln!("netcensus: warning: {w}");
+        }
+    }
+    Ok(Some(c))
+}
+
+/// What a run does: the flags with the configuration's job under them
+/// (the job named by `--job`, else the file's `[defaults]` with every
+/// credential set), as the request the library resolves and the flags'
+/// files filled in from the job.
+pub struct Run {
+    pub args: ScanArgs,
+    pub request: Request,
+    pub job: Option<String>,
+}
+
+/// Put the configuration's job under the flags.
+pub fn plan(
+    a: &ScanArgs,
+    config: Option<&Config>,
+    profiles_dir: Option<&Path>,
+) -> Result<Run, Error> {
+    let (job, credentials) = match (config, &a.job) {
+        (Some(c), Some(name)) => {
+            let (job, sets) = c.job(name)?;
+            (Some(job), sets)
+        }
+        (None, Some(name)) => {
+            return Err(Error::Usage(format!(
+                "--job {name}: no configuration file (give --config FILE, or create \
+                 $XDG_CONFIG_HOME/netcensus/config.toml or /etc/netcensus/config.toml)"
+            )))
+        }
+        (Some(c), None) => (
+            Some(c.defaults.clone()),
+            c.sets(c.defaults.credentials.as_deref()),
+        ),
+        (None, None) => (None, Vec::new()),
+    };
+    let files = RunFiles {
+        output: a.out.output.clone(),
+        baseline: a.baseline.clone(),
+        topology: a.topology.clone(),
+        save_baseline: a.save_baseline.clone(),
+        diff_output: a.diff_output.clone(),
+        interfaces_csv: a.interfaces_csv.clone(),
+        rules: a.drift.rules.clone(),
+        lock: a.lock.clone(),
+        fail_on: a.drift.fail_on.clone(),
+    }
+    .over(job.as_ref());
+    let mut args = a.clone();
+    args.out.output = files.output;
+    args.baseline = files.baseline;
+    args.topology = files.topology;
+    args.save_baseline = files.save_baseline;
+    args.diff_output = files.diff_output;
+    args.interfaces_csv = files.interfaces_csv;
+    args.drift.rules = files.rules;
+    args.lock = files.lock;
+    args.drift.fail_on = files.fail_on;
+    args.no_community |= config.is_some_and(|c| c.no_community);
+    let mut request = request(&args, profiles_dir)?;
+    request.job = job;
+    request.credentials = credentials;
+    Ok(Run {
+        args,
+        request,
+        job: a.job.clone(),
+    })
 }
 
 /// The flags as a settings request (the library resolves and checks it).
@@ -57,15 +138,18 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
         },
         no_icmp: a.no_icmp,
         tcp_ports: a.tcp_ports.clone(),
-        communities: a.communities.clone(),
+        communities: a.communities.iter().map(Secret::new).collect(),
+        no_community: a.no_community,
         baseline: a.baseline.clone(),
         topology: a.topology.clone(),
+        job: None,
+        credentials: Vec::new(),
         usm: UsmRequest {
             user: a.v3_user.clone(),
             auth: a.v3_auth_proto,
-            auth_key: a.v3_auth_key.clone(),
+            auth_key: a.v3_auth_key.as_ref().map(Secret::new),
             privacy: a.v3_priv_proto,
-            priv_key: a.v3_priv_key.clone(),
+            priv_key: a.v3_priv_key.as_ref().map(Secret::new),
             context: a.v3_context.clone(),
         },
     })
@@ -76,9 +160,13 @@ pub async fn run(
     a: &ScanArgs,
     profiles: Profiles,
     profiles_dir: Option<&Path>,
+    config_file: Option<&Path>,
     quiet: bool,
     verbose: bool,
 ) -> Result<i32, Error> {
+    let conf = config(config_file, quiet)?;
+    let Run { args, request, .. } = plan(a, conf.as_ref(), profiles_dir)?;
+    let a = &args;
     // cron: one run at a time per baseline, checked before anything else
     if let Some(lock) = &a.lock {
         let others: Vec<&Path> = [
@@ -109,7 +197,7 @@ pub async fn run(
     .iter()
     .map(|p| netcensus::lock_baseline(p))
     .collect::<Result<Vec<_>, _>>()?;
-    let settings = netcensus::resolve_settings(&request(a, profiles_dir)?, profiles)?;
+    let settings = netcensus::resolve_settings(&request, profiles)?;
     // drift: every input checked before the sweep, not after it
     let drift = match &settings.baseline {
         Some(old) => Some((

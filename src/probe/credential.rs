@@ -1,8 +1,13 @@
 //! Credentials: communities (v1/v2c) and SNMPv3 USM users. Secrets are
 //! never printed (`Debug` elides them).
 
+use std::net::IpAddr;
+
+use ipnetwork::IpNetwork;
 use snmp2::v3::{Auth, AuthProtocol, Cipher, KeyExtension, Security};
 use snmp2::Version;
+
+use crate::secret::Secret;
 
 /// SNMPv3 USM credentials. Keys are secrets: never printed (Debug elides them).
 #[derive(Clone, PartialEq, Eq)]
@@ -180,6 +185,52 @@ impl Usm {
                 privacy_password: key.as_bytes().to_vec(),
             },
         })
+    }
+}
+
+/// Where a credential may be sent: everywhere (no prefixes), or only to
+/// addresses inside these prefixes. A community scoped to one site never
+/// leaves the machine towards another.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope(pub Vec<IpNetwork>);
+
+impl Scope {
+    /// Whether a credential of this scope may be sent to `ip`.
+    pub fn covers(&self, ip: IpAddr) -> bool {
+        self.0.is_empty() || self.0.iter().any(|n| n.contains(ip))
+    }
+}
+
+/// A credential (or a community, or a user) with the name the scan file
+/// gives it (never its secret) and its scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named<T> {
+    pub name: String,
+    pub scope: Scope,
+    pub value: T,
+}
+
+impl<T> Named<T> {
+    /// Sent anywhere.
+    pub fn everywhere(name: impl Into<String>, value: T) -> Named<T> {
+        Named {
+            name: name.into(),
+            scope: Scope::default(),
+            value,
+        }
+    }
+}
+
+impl From<&str> for Named<Secret> {
+    /// A community for anywhere, named "community" (tests, defaults).
+    fn from(community: &str) -> Self {
+        Named::everywhere("community", Secret::new(community))
+    }
+}
+
+impl From<Usm> for Named<Usm> {
+    fn from(u: Usm) -> Self {
+        Named::everywhere("v3 user", u)
     }
 }
 

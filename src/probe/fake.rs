@@ -383,7 +383,7 @@ pub struct FakeSweep {
 
 struct FakeSweepLink {
     net: FakeSweep,
-    communities: Vec<String>,
+    communities: Vec<super::credential::Named<crate::secret::Secret>>,
     replies: mpsc::UnboundedSender<SweepReply>,
     echoes_seen: Mutex<BTreeMap<IpAddr, u64>>,
 }
@@ -448,9 +448,10 @@ impl SweepLink for FakeSweepLink {
             if pdu.community != community.as_bytes() || !versions.contains(&version) {
                 return Some(Ok(()));
             }
-            let rank = credentials(&self.communities, &[]).iter().position(
-                |c| matches!(c, Credential::Community(v, c) if *v == version && c == community),
-            );
+            let rank = credentials(&self.communities, &[]).iter().position(|c| {
+                c.scope.covers(ip)
+                    && matches!(&c.value, Credential::Community(v, c) if *v == version && c == community)
+            });
             if let Some(rank) = rank {
                 let answer = SweepAnswer {
                     rank,

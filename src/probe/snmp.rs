@@ -16,7 +16,9 @@ use snmp2::{MessageType, Oid, Pdu, Value, Version};
 pub use super::agent::SessionOptions;
 use super::agent::{Agent, AgentError, Credential, Usm, Val, VarBind};
 pub use super::ber::{encode_get, SNMP_PORT};
+pub use super::credential::Named;
 use crate::oid::oid_string;
+use crate::secret::Secret;
 
 use crate::model::{Snmp, SnmpVersion};
 
@@ -80,15 +82,21 @@ pub fn system_from_pdu(version: Version, pdu: &Pdu<'_>) -> Snmp {
 /// The credentials tried, in order of preference: every community with
 /// v2c, then every community with v1, then the SNMPv3 users. A credential
 /// is named by its position here (its rank), so no secret travels further.
-pub fn credentials(communities: &[String], usm: &[Usm]) -> Vec<Credential> {
+pub fn credentials(communities: &[Named<Secret>], usm: &[Named<Usm>]) -> Vec<Named<Credential>> {
     [Version::V2C, Version::V1]
         .into_iter()
         .flat_map(|v| {
-            communities
-                .iter()
-                .map(move |c| Credential::Community(v, c.clone()))
+            communities.iter().map(move |c| Named {
+                name: c.name.clone(),
+                scope: c.scope.clone(),
+                value: Credential::Community(v, c.value.expose().to_string()),
+            })
         })
-        .chain(usm.iter().cloned().map(Credential::Usm))
+        .chain(usm.iter().map(|u| Named {
+            name: u.name.clone(),
+            scope: u.scope.clone(),
+            value: Credential::Usm(u.value.clone()),
+        }))
         .collect()
 }
 
@@ -104,21 +112,25 @@ pub struct SweepAnswer {
     pub system: Snmp,
 }
 
-/// Decode a datagram received by the sweep socket: a Response with our
-/// request id and one of our communities.
+/// Decode a datagram received by the sweep socket from `from`: a Response
+/// with our request id and one of our communities that may be sent there.
 pub fn decode_sweep_reply(
     bytes: &[u8],
     req_id: i32,
-    communities: &[String],
+    communities: &[Named<Secret>],
+    from: IpAddr,
 ) -> Option<SweepAnswer> {
     let pdu = Pdu::from_bytes(bytes).ok()?;
     if pdu.message_type != MessageType::Response || pdu.req_id != req_id {
         return None;
     }
     let version = pdu.version().ok()?;
-    let rank = credentials(communities, &[]).iter().position(|c| match c {
-        Credential::Community(v, c) => *v == version && c.as_bytes() == pdu.community,
-        Credential::Usm(_) => false,
+    let rank = credentials(communities, &[]).iter().position(|c| {
+        c.scope.covers(from)
+            && match &c.value {
+                Credential::Community(v, c) => *v == version && c.as_bytes() == pdu.community,
+                Credential::Usm(_) => false,
+            }
     })?;
     Some(SweepAnswer {
         rank,
@@ -137,21 +149,24 @@ pub fn decode_sweep_reply(
 pub async fn identify(
     network: std::sync::Arc<dyn super::exchange::Network>,
     ip: IpAddr,
-    creds: &[Credential],
+    creds: &[Named<Credential>],
     first: Option<usize>,
     skip: impl Fn(&Credential) -> bool,
     opts: SessionOptions,
     req_id_base: i32,
 ) -> Result<(usize, Snmp, Agent), Vec<String>> {
     let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
-    let mut order: Vec<usize> = (0..creds.len()).filter(|r| !skip(&creds[*r])).collect();
-    if let Some(f) = first.filter(|f| *f < creds.len()) {
+    // a credential goes only where its scope allows
+    let mut order: Vec<usize> = (0..creds.len())
+        .filter(|r| !skip(&creds[*r].value) && creds[*r].scope.covers(ip))
+        .collect();
+    if let Some(f) = first.filter(|f| *f < creds.len() && creds[*f].scope.covers(ip)) {
         order.retain(|r| *r != f);
         order.insert(0, f);
     }
     let mut refusals = Vec::new();
     for (n, rank) in order.into_iter().enumerate() {
-        let cred = creds[rank].clone();
+        let cred = creds[rank].value.clone();
         let version = cred.version();
         let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
         let mut agent = Agent::over(network.clone(), ip, cred, opts, base);
@@ -199,11 +214,12 @@ mod tests {
 
     #[test]
     fn garbage_is_not_a_reply() {
-        let communities = vec!["public".to_string()];
-        assert!(decode_sweep_reply(&[0x30, 0x82, 0xff], 1, &communities).is_none());
-        assert!(decode_sweep_reply(b"", 1, &communities).is_none());
+        let communities: Vec<Named<Secret>> = vec!["public".into()];
+        let from: IpAddr = [192, 0, 2, 1].into();
+        assert!(decode_sweep_reply(&[0x30, 0x82, 0xff], 1, &communities, from).is_none());
+        assert!(decode_sweep_reply(b"", 1, &communities, from).is_none());
         // a request is not a response
         let req = encode_get(Version::V2C, b"public", 1, &SYSTEM_OIDS);
-        assert!(decode_sweep_reply(&req, 1, &communities).is_none());
+        assert!(decode_sweep_reply(&req, 1, &communities, from).is_none());
     }
 }

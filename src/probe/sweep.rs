@@ -22,11 +22,13 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::credential::{Named, Scope};
 use super::icmp::EchoSocket;
 use super::snmp::{decode_sweep_reply, encode_get, SweepAnswer, SNMP_PORT, SYSTEM_OIDS};
 use super::Pacer;
 use crate::error::ProbeError;
 use crate::event::{Cancel, Event, Events, Phase};
+use crate::secret::Secret;
 use crate::targets::TargetSet;
 
 /// What to send to every address.
@@ -38,8 +40,9 @@ pub struct SweepOptions {
     /// Extra passes over addresses that did not answer.
     pub retries: u32,
     pub icmp: bool,
-    /// Communities for the SNMP sweep; empty: no SNMP in the sweep.
-    pub communities: Vec<String>,
+    /// Communities for the SNMP sweep, each sent only inside its scope;
+    /// empty: no SNMP in the sweep.
+    pub communities: Vec<Named<Secret>>,
     /// Only addresses of target blocks up to this size get SNMP GETs.
     pub snmp_max_block: u128,
     /// Complete SNMP answers are sent here as they arrive, so that the
@@ -202,7 +205,8 @@ async fn open_sockets(
                     let Ok((n, from)) = rx_sock.recv_from(&mut buf).await else {
                         continue;
                     };
-                    if let Some(answer) = decode_sweep_reply(&buf[..n], req_id, &communities) {
+                    let answer = decode_sweep_reply(&buf[..n], req_id, &communities, from.ip());
+                    if let Some(answer) = answer {
                         if tx.send(Reply::Snmp(from.ip(), answer)).is_err() {
                             break;
                         }
@@ -363,18 +367,7 @@ pub async fn sweep_over(
     let link = net.open(targets, opts, tx).await?;
     let mut st = State::new(targets, opts, rx, events);
     let snmp = !opts.communities.is_empty();
-    // v2c in every pass; v1 (for agents that know nothing newer) only in
-    // the last pass, which every silent address reaches anyway
-    let (v2c_requests, v1_requests) = (
-        system_gets(opts, Version::V2C),
-        system_gets(opts, Version::V1),
-    );
-    let early: Vec<&[u8]> = v2c_requests.iter().map(Vec::as_slice).collect();
-    let last: Vec<&[u8]> = v2c_requests
-        .iter()
-        .chain(&v1_requests)
-        .map(Vec::as_slice)
-        .collect();
+    let gets = Gets::new(opts);
     let mut pacer = Pacer::new(opts.rate);
     let total = u64::try_from(targets.len()).unwrap_or(u64::MAX);
     let mut prev_marks: Vec<(u64, Instant)> = Vec::new();
@@ -414,7 +407,7 @@ pub async fn sweep_over(
             if ord % MARK_EVERY == MARK_EVERY - 1 {
                 marks.push((ord, Instant::now()));
             }
-            let snmp = snmp && block <= opts.snmp_max_block;
+            let snmp = snmp && block <= opts.snmp_max_block && gets.any_for(ip);
             if st.needs(ip, opts.icmp, snmp) == (false, false) {
                 continue;
             }
@@ -428,13 +421,13 @@ pub async fn sweep_over(
             }
             pacer.tick().await;
             advanced += 1;
-            let requests: &[&[u8]] = match (need_snmp, pass == opts.retries) {
-                (false, _) => &[],
-                (true, true) => &last,
-                (true, false) => &early,
+            let requests = if need_snmp {
+                gets.for_ip(ip, pass == opts.retries)
+            } else {
+                Vec::new()
             };
             let echo = need_icmp.then_some(pass as u16);
-            send_probes(&*link, &mut st.out, ip, echo, requests).await;
+            send_probes(&*link, &mut st.out, ip, echo, &requests).await;
             last_send = Instant::now();
         }
         events.emit(Event::Advanced {
@@ -450,11 +443,51 @@ pub async fn sweep_over(
     Ok(st.out)
 }
 
+/// The sweep's GETs of the system group, one per community: v2c in every
+/// pass, v1 (for agents that know nothing newer) only in the last pass,
+/// which every silent address reaches anyway; each only where its
+/// community's scope covers the address.
+struct Gets<'a> {
+    v2c: Vec<Vec<u8>>,
+    v1: Vec<Vec<u8>>,
+    scopes: Vec<&'a Scope>,
+    scoped: bool,
+}
+
+impl<'a> Gets<'a> {
+    fn new(opts: &'a SweepOptions) -> Gets<'a> {
+        let scopes: Vec<&Scope> = opts.communities.iter().map(|c| &c.scope).collect();
+        Gets {
+            v2c: system_gets(opts, Version::V2C),
+            v1: system_gets(opts, Version::V1),
+            scoped: scopes.iter().any(|s| !s.0.is_empty()),
+            scopes,
+        }
+    }
+
+    /// Whether any community may be sent to `ip`.
+    fn any_for(&self, ip: IpAddr) -> bool {
+        !self.scoped || self.scopes.iter().any(|s| s.covers(ip))
+    }
+
+    /// The GETs for `ip` in this pass (`last`: with the v1 ones).
+    fn for_ip(&self, ip: IpAddr, last: bool) -> Vec<&[u8]> {
+        let v1: &[Vec<u8>] = if last { &self.v1 } else { &[] };
+        self.v2c
+            .iter()
+            .zip(&self.scopes)
+            .chain(v1.iter().zip(&self.scopes))
+            .filter(|(_, scope)| !self.scoped || scope.covers(ip))
+            .map(|(get, _)| get.as_slice())
+            .collect()
+    }
+}
+
 /// The sweep's GET of the system group, one per community, in `v`.
 fn system_gets(opts: &SweepOptions, v: Version) -> Vec<Vec<u8>> {
     opts.communities
         .iter()
-        .map(|c| encode_get(v, c.as_bytes(), opts.req_id, &SYSTEM_OIDS))
+        .map(|c| encode_get(v, c.value.expose().as_bytes(), opts.req_id, &SYSTEM_OIDS))
         .collect()
 }
 
