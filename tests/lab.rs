@@ -933,13 +933,21 @@ const V3_USERS: [(&str, &str, &str, Privacy); 6] = [
 ];
 
 /// A v3 scan of the net-snmp agent as `user` with these keys; the device.
-fn v3_scan(user: &str, auth: (&str, &str), privacy: Option<(&str, &str)>) -> (Value, String) {
+/// A v3 scan of the agent at `ip` as `user` with these keys (each SNMP
+/// request waiting `snmp_timeout`); the device and the scan file's text.
+fn v3_scan(
+    ip: &str,
+    snmp_timeout: &str,
+    user: &str,
+    auth: (&str, &str),
+    privacy: Option<(&str, &str)>,
+) -> (Value, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("v3.json");
     let mut args = vec![
-        V3_AGENT,
+        ip,
         "--snmp-timeout",
-        "300ms",
+        snmp_timeout,
         "--v3-user",
         user,
         "--v3-auth-proto",
@@ -963,7 +971,7 @@ fn v3_scan(user: &str, auth: (&str, &str), privacy: Option<(&str, &str)>) -> (Va
     );
     let text = std::fs::read_to_string(&out).expect("scan file");
     let scan: Value = serde_json::from_str(&text).expect("json");
-    let d = device(&scan, V3_AGENT).expect("agent answers ping").clone();
+    let d = device(&scan, ip).expect("agent answers ping").clone();
     (d, text)
 }
 
@@ -1008,7 +1016,7 @@ fn snmpv3_every_protocol_pair_against_net_snmp_and_refusals_say_why() {
     // in any case
     for (user, auth, akey, privacy) in V3_USERS {
         let lower = auth.to_lowercase();
-        let (d, text) = v3_scan(user, (&lower, akey), privacy);
+        let (d, text) = v3_scan(V3_AGENT, "300ms", user, (&lower, akey), privacy);
         assert_eq!(d["snmp"]["version"], "v3", "{user}: {d}");
         assert_eq!(d["snmp"]["sys_name"], "v3-matrix", "{user}");
         assert_eq!(d["errors"], serde_json::json!([]), "{user}");
@@ -1016,7 +1024,7 @@ fn snmpv3_every_protocol_pair_against_net_snmp_and_refusals_say_why() {
     }
     // refusals: each says which user and why, and never a key
     let refused = |user: &str, auth: (&str, &str), privacy: Option<(&str, &str)>, why: &str| {
-        let (d, text) = v3_scan(user, auth, privacy);
+        let (d, text) = v3_scan(V3_AGENT, "300ms", user, auth, privacy);
         assert!(d["snmp"].is_null(), "{user}: {d}");
         assert_eq!(
             d["errors"],
@@ -1065,33 +1073,8 @@ fn snmpv3_every_protocol_pair_against_net_snmp_and_refusals_say_why() {
 fn snmpv3_aes256_with_ciscos_key_extension_reads_the_snmpsim_device() {
     let ip = "10.77.5.7";
     let run = |proto: &str| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("v3.json");
-        let o = scan_command(
-            &[
-                ip,
-                "--v3-user",
-                "ciscoadmin",
-                "--v3-auth-proto",
-                "SHA",
-                "--v3-priv-proto",
-                proto,
-            ],
-            &out,
-        )
-        .env("NETCENSUS_V3_AUTH_KEY", "authpass-c256")
-        .env("NETCENSUS_V3_PRIV_KEY", "privpass-c256")
-        .output()
-        .expect("scan");
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let scan: Value =
-            serde_json::from_str(&std::fs::read_to_string(&out).expect("file")).expect("json");
-        device(&scan, ip).expect("device").clone()
+        let keys = ("SHA", "authpass-c256");
+        v3_scan(ip, "1s", "ciscoadmin", keys, Some((proto, "privpass-c256"))).0
     };
     let d = run("AES-256-C");
     assert_eq!(d["snmp"]["version"], "v3", "{d}");

@@ -57,13 +57,22 @@ pub struct Report {
     pub response: bool,
 }
 
-/// A noAuthNoPriv, reportable GET of sysUpTime.0 under `user` (empty with
-/// an empty `engine_id`: engine discovery, RFC 3414 section 4).
-pub fn encode_probe(msg_id: i32, engine_id: &[u8], boots: i64, time: i64, user: &[u8]) -> Vec<u8> {
+/// An SNMPv3 message without authentication or privacy: the header with
+/// `flags`, the USM parameters (empty digest and salt) and the scoped PDU
+/// of `tag` holding `pdu`.
+fn message(
+    msg_id: i32,
+    flags: u8,
+    engine: (&[u8], i64, i64),
+    user: &[u8],
+    tag: u8,
+    pdu: &[u8],
+) -> Vec<u8> {
+    let (engine_id, boots, time) = engine;
     let mut header = Vec::new();
     push_tlv(&mut header, 0x02, &int_content(i64::from(msg_id)));
     push_tlv(&mut header, 0x02, &int_content(65_507));
-    push_tlv(&mut header, 0x04, &[0x04]); // reportable, no auth, no priv
+    push_tlv(&mut header, 0x04, &[flags]);
     push_tlv(&mut header, 0x02, &int_content(3)); // USM
     let mut usm = Vec::new();
     push_tlv(&mut usm, 0x04, engine_id);
@@ -74,20 +83,10 @@ pub fn encode_probe(msg_id: i32, engine_id: &[u8], boots: i64, time: i64, user: 
     push_tlv(&mut usm, 0x04, &[]);
     let mut usm_seq = Vec::new();
     push_tlv(&mut usm_seq, 0x30, &usm);
-    let mut vb = Vec::new();
-    push_tlv(&mut vb, 0x06, &[0x2b, 6, 1, 2, 1, 1, 3, 0]); // sysUpTime.0
-    push_tlv(&mut vb, 0x05, &[]);
-    let mut vbl = Vec::new();
-    push_tlv(&mut vbl, 0x30, &vb);
-    let mut pdu = Vec::new();
-    push_tlv(&mut pdu, 0x02, &int_content(i64::from(msg_id)));
-    push_tlv(&mut pdu, 0x02, &[0]);
-    push_tlv(&mut pdu, 0x02, &[0]);
-    push_tlv(&mut pdu, 0x30, &vbl);
     let mut scoped = Vec::new();
     push_tlv(&mut scoped, 0x04, engine_id);
     push_tlv(&mut scoped, 0x04, &[]);
-    push_tlv(&mut scoped, 0xa0, &pdu);
+    push_tlv(&mut scoped, tag, pdu);
     let mut msg = Vec::new();
     push_tlv(&mut msg, 0x02, &int_content(3));
     push_tlv(&mut msg, 0x30, &header);
@@ -96,6 +95,31 @@ pub fn encode_probe(msg_id: i32, engine_id: &[u8], boots: i64, time: i64, user: 
     let mut out = Vec::new();
     push_tlv(&mut out, 0x30, &msg);
     out
+}
+
+/// A PDU body: request id, two zero fields, one varbind of `oid` (BER
+/// content) holding the TLV `value`.
+fn pdu_body(req_id: i32, oid: &[u8], value: (u8, &[u8])) -> Vec<u8> {
+    let mut vb = Vec::new();
+    push_tlv(&mut vb, 0x06, oid);
+    push_tlv(&mut vb, value.0, value.1);
+    let mut vbl = Vec::new();
+    push_tlv(&mut vbl, 0x30, &vb);
+    let mut pdu = Vec::new();
+    push_tlv(&mut pdu, 0x02, &int_content(i64::from(req_id)));
+    push_tlv(&mut pdu, 0x02, &[0]);
+    push_tlv(&mut pdu, 0x02, &[0]);
+    push_tlv(&mut pdu, 0x30, &vbl);
+    pdu
+}
+
+/// A noAuthNoPriv, reportable GET of sysUpTime.0 under `user` (empty with
+/// an empty `engine_id`: engine discovery, RFC 3414 section 4).
+pub fn encode_probe(msg_id: i32, engine_id: &[u8], boots: i64, time: i64, user: &[u8]) -> Vec<u8> {
+    let sys_uptime = [0x2b, 6, 1, 2, 1, 1, 3, 0];
+    let pdu = pdu_body(msg_id, &sys_uptime, (0x05, &[]));
+    // 0x04: reportable, no auth, no priv
+    message(msg_id, 0x04, (engine_id, boots, time), user, 0xa0, &pdu)
 }
 
 /// Read an SNMPv3 answer to [`encode_probe`]: the engine's id, boots and
@@ -211,45 +235,12 @@ pub async fn user_known(
 mod tests {
     use super::*;
 
-    /// A Report as net-snmp's snmpd sends it (built field by field).
+    /// A Report as net-snmp's snmpd sends it: unauthenticated, naming a
+    /// usmStats counter.
     fn report(msg_id: i32, oid: &[u8]) -> Vec<u8> {
         let engine = [0x80, 0x00, 0x1f, 0x88, 0x80, 0x01];
-        let mut header = Vec::new();
-        push_tlv(&mut header, 0x02, &int_content(i64::from(msg_id)));
-        push_tlv(&mut header, 0x02, &int_content(65_507));
-        push_tlv(&mut header, 0x04, &[0x00]);
-        push_tlv(&mut header, 0x02, &[3]);
-        let mut usm = Vec::new();
-        push_tlv(&mut usm, 0x04, &engine);
-        push_tlv(&mut usm, 0x02, &[5]);
-        push_tlv(&mut usm, 0x02, &int_content(1234));
-        push_tlv(&mut usm, 0x04, b"");
-        push_tlv(&mut usm, 0x04, b"");
-        push_tlv(&mut usm, 0x04, b"");
-        let mut usm_seq = Vec::new();
-        push_tlv(&mut usm_seq, 0x30, &usm);
-        let mut vb = Vec::new();
-        push_tlv(&mut vb, 0x06, oid);
-        push_tlv(&mut vb, 0x41, &[7]);
-        let mut vbl = Vec::new();
-        push_tlv(&mut vbl, 0x30, &vb);
-        let mut pdu = Vec::new();
-        push_tlv(&mut pdu, 0x02, &[1]);
-        push_tlv(&mut pdu, 0x02, &[0]);
-        push_tlv(&mut pdu, 0x02, &[0]);
-        push_tlv(&mut pdu, 0x30, &vbl);
-        let mut scoped = Vec::new();
-        push_tlv(&mut scoped, 0x04, &engine);
-        push_tlv(&mut scoped, 0x04, b"");
-        push_tlv(&mut scoped, 0xa8, &pdu);
-        let mut msg = Vec::new();
-        push_tlv(&mut msg, 0x02, &[3]);
-        push_tlv(&mut msg, 0x30, &header);
-        push_tlv(&mut msg, 0x04, &usm_seq);
-        push_tlv(&mut msg, 0x30, &scoped);
-        let mut out = Vec::new();
-        push_tlv(&mut out, 0x30, &msg);
-        out
+        let pdu = pdu_body(1, oid, (0x41, &[7]));
+        message(msg_id, 0x00, (&engine, 5, 1234), b"", 0xa8, &pdu)
     }
 
     #[test]
