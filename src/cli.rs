@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use netcensus::{UsmAuth, UsmPriv};
+use netcensus::{RemovedLimit, UsmAuth, UsmPriv};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -15,12 +15,23 @@ use netcensus::{UsmAuth, UsmPriv};
                   (no ICMP permission), 75 another run holds the lock, 130 interrupted."
 )]
 pub struct Cli {
-    /// Print nothing but errors (no progress, no table).
+    /// Print nothing unless there is drift or an error (no progress, no table): for cron, which mails what a job prints.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// A line per finished phase on stderr (what, how many, how long).
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    /// More on stderr: -v a line per finished phase and per device error, -vv debug, -vvv trace (RUST_LOG overrides).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Append the log to FILE (info; -vv debug; RUST_LOG overrides), whatever -q leaves off the terminal.
+    #[arg(
+        long = "log",
+        global = true,
+        env = "NETCENSUS_LOG",
+        value_name = "FILE"
+    )]
+    pub log: Option<PathBuf>,
+    /// The log file's format: text, or json (one JSON object per line).
+    #[arg(long = "log-format", global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// A directory whose rules.toml / vendors.toml add to or override the built-in profiles.
     #[arg(
         long = "profiles-dir",
@@ -62,6 +73,15 @@ pub enum Command {
     /// Check the configuration file, or show the settings a scan would run with.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// When each device was first and last seen, and what changed between the scans kept by --history.
+    History(HistoryArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
+    Completions {
+        /// The shell, e.g. bash (install: netcensus completions bash > /usr/share/bash-completion/completions/netcensus).
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. netcensus man > /usr/share/man/man1/netcensus.1.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,6 +127,34 @@ pub enum StdoutFormat {
     Html,
     #[value(alias = "xml")]
     Junit,
+    /// Prometheus text exposition (for node_exporter's textfile collector)
+    #[value(alias = "prom")]
+    Prometheus,
+}
+
+/// The log file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `netcensus history`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The directory a scan's --history DIR writes.
+    pub dir: PathBuf,
+    /// One device (IP address, sysName or id): its changes scan by scan.
+    pub device: Option<String>,
+    /// table, or json (netcensus/history/v1: every scan and device with its changes).
+    #[arg(long, value_enum, default_value_t = HistoryFormat::Table)]
+    pub format: HistoryFormat,
 }
 
 /// Which addresses get SNMP GETs during the sweep.
@@ -311,8 +359,24 @@ pub struct ScanArgs {
     /// Write the drift to FILE (.json netcensus/diff/v1, .csv, .md, .html, .xml JUnit, .txt). Needs --baseline.
     #[arg(long = "diff-output", value_name = "FILE", help_heading = "Drift")]
     pub diff_output: Vec<PathBuf>,
+    /// Refuse to save the baseline (--save-baseline) when more than N of the old baseline's devices, or P% of them, are missing: exit 1 with the reason, so one bad night does not become the new normal.
+    #[arg(long = "max-removed", value_name = "N|P%", value_parser = |s: &str| s.parse::<RemovedLimit>(), help_heading = "Drift")]
+    pub max_removed: Option<RemovedLimit>,
+    /// Refuse to save the baseline when the scan found fewer than N devices: exit 1 with the reason.
+    #[arg(long = "min-alive", value_name = "N", help_heading = "Drift")]
+    pub min_alive: Option<u64>,
     #[command(flatten)]
     pub drift: DriftArgs,
+
+    /// Keep every scan in DIR (scan-<start time>.json, written atomically) and the newest also as DIR/latest.json; see `netcensus history DIR`.
+    #[arg(long = "history", value_name = "DIR", help_heading = "History")]
+    pub history: Option<PathBuf>,
+    /// Keep only the newest N scans of --history.
+    #[arg(long = "keep", value_name = "N", value_parser = clap::value_parser!(usize), help_heading = "History")]
+    pub keep: Option<usize>,
+    /// Keep only the scans of --history started in the last DAYS days (with --keep: both must keep a scan).
+    #[arg(long = "keep-days", value_name = "DAYS", help_heading = "History")]
+    pub keep_days: Option<u32>,
 }
 
 /// What counts as drift, and what fails the run.

@@ -41,6 +41,7 @@ use ipnetwork::IpNetwork;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::baseline::Limit;
 use crate::error::Error;
 use crate::probe::credential::{Scope, UsmAuth, UsmPriv};
 use crate::secret::Secret;
@@ -105,6 +106,11 @@ pub struct Job {
     pub rules: Option<PathBuf>,
     pub lock: Option<PathBuf>,
     pub fail_on: Option<String>,
+    pub history: Option<PathBuf>,
+    pub keep: Option<usize>,
+    pub keep_days: Option<u32>,
+    pub max_removed: Option<Limit>,
+    pub min_alive: Option<u64>,
 }
 
 /// A configuration file, checked.
@@ -191,6 +197,11 @@ fn over(job: &Job, base: &Job) -> Job {
         rules: pick(&job.rules, &base.rules),
         lock: pick(&job.lock, &base.lock),
         fail_on: pick(&job.fail_on, &base.fail_on),
+        history: pick(&job.history, &base.history),
+        keep: pick(&job.keep, &base.keep),
+        keep_days: pick(&job.keep_days, &base.keep_days),
+        max_removed: pick(&job.max_removed, &base.max_removed),
+        min_alive: pick(&job.min_alive, &base.min_alive),
     }
 }
 
@@ -290,6 +301,11 @@ struct RawJob {
     rules: Option<PathBuf>,
     lock: Option<PathBuf>,
     fail_on: Option<String>,
+    history: Option<PathBuf>,
+    keep: Option<usize>,
+    keep_days: Option<u32>,
+    max_removed: Option<Spanned<String>>,
+    min_alive: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -391,6 +407,19 @@ impl Checker<'_> {
             rules: r.rules.clone(),
             lock: r.lock.clone(),
             fail_on: r.fail_on.clone(),
+            history: r.history.clone(),
+            keep: r.keep,
+            keep_days: r.keep_days,
+            max_removed: r
+                .max_removed
+                .as_ref()
+                .map(|m| {
+                    m.get_ref()
+                        .parse()
+                        .map_err(|e| self.err(m, &format!("{what} max_removed"), e))
+                })
+                .transpose()?,
+            min_alive: r.min_alive,
         })
     }
 

@@ -15,6 +15,7 @@ mod diff;
 mod enterprises;
 mod error;
 mod event;
+mod history;
 mod identity;
 mod judge;
 mod lock;
@@ -42,12 +43,16 @@ pub use error::{Error, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAG
 
 // The scan file: its model, reading, writing, baselines.
 pub use baseline::save as save_baseline;
+pub use baseline::{Guard as BaselineGuard, Limit as RemovedLimit};
+pub use history::{check_dir as check_history_dir, keep as keep_history, Kept, Retention};
+pub use history::{timeline as history_timeline, Timeline, Track, LATEST};
 pub use lock::{
     acquire as lock_baseline, check_distinct as check_lock_path, path_for as baseline_lock_path,
 };
 pub use model::{Device, ScanFile};
 pub use output::{check_writable, write_atomic};
 pub use scanfile::load as load_scan_file;
+pub use scanfile::to_json;
 pub use vocab::{DeviceField, HealthCheck, HealthLevel, Role};
 
 // Running a scan: targets, settings, profiles, progress.
@@ -72,6 +77,9 @@ pub use enterprises::REGISTRY_DATE;
 pub use diff::{diff, parse_kinds, Diff, Kind as DriftKind, Rules as DriftRules};
 pub use report::csv::interfaces as interfaces_csv;
 pub use report::explain::render as render_explain;
-pub use report::{render, Format, Primary, View};
+pub use report::history::{render as render_history, render_device as render_history_device};
+pub use report::prom::previous_success as prometheus_previous_success;
+pub use report::text::one_line;
+pub use report::{prometheus as render_prometheus, render, Format, Primary, View};
 pub use topology::{check as check_topology, load as load_topology, parse_toml as parse_topology};
 pub use topology::{Check, Topology};

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 mod ui;
 
 use std::io::Write;
@@ -112,6 +113,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE as u8);
         }
     };
+    if let Err(e) = logging::init(cli.quiet, cli.verbose, cli.log.as_deref(), cli.log_format) {
+        eprintln!("netcensus: error: {e}");
+        return ExitCode::from(e.exit_code() as u8);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,7 +133,7 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Scan(a) => {
                 let (dir, conf) = (cli.profiles_dir.as_deref(), cli.config.as_deref());
-                commands::scan::run(a, profiles()?, dir, conf, cli.quiet, cli.verbose).await
+                commands::scan::run(a, profiles()?, dir, conf, cli.quiet).await
             }
             Command::Config(c) => commands::config::run(c, &cli, || Ok(profiles()?)),
             Command::Explain(a) => commands::explain::run(a, &profiles()?),
@@ -137,12 +142,20 @@ fn main() -> ExitCode {
             Command::Check(a) => commands::check::run(a, cli.quiet),
             Command::Report(a) => commands::report::run(a, cli.quiet),
             Command::Profiles(c) => commands::profiles::run(c, cli.profiles_dir.as_deref()),
+            Command::History(a) => commands::history::run(a),
+            Command::Completions { shell } => Ok(commands::docs::completions(command(), *shell)),
+            Command::Man => commands::docs::man(command()).map_err(|e| netcensus::Error::Write {
+                path: "stdout".into(),
+                source: e,
+            }),
         }
     });
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
+            // always on the terminal (cron mails it), whatever RUST_LOG says
             eprintln!("netcensus: error: {e}");
+            tracing::error!(target: "netcensus::exit", "{e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::baseline::Limit;
 pub use crate::config::{CredentialSet, Job};
 use crate::error::Error;
 use crate::model::ScanFile;
@@ -253,6 +254,11 @@ pub struct RunFiles {
     pub rules: Option<PathBuf>,
     pub lock: Option<PathBuf>,
     pub fail_on: Option<String>,
+    pub history: Option<PathBuf>,
+    pub keep: Option<usize>,
+    pub keep_days: Option<u32>,
+    pub max_removed: Option<Limit>,
+    pub min_alive: Option<u64>,
 }
 
 impl RunFiles {
@@ -270,6 +276,11 @@ impl RunFiles {
             rules: self.rules.or_else(|| j.rules.clone()),
             lock: self.lock.or_else(|| j.lock.clone()),
             fail_on: self.fail_on.or_else(|| j.fail_on.clone()),
+            history: self.history.or_else(|| j.history.clone()),
+            keep: self.keep.or(j.keep),
+            keep_days: self.keep_days.or(j.keep_days),
+            max_removed: self.max_removed.or(j.max_removed),
+            min_alive: self.min_alive.or(j.min_alive),
         }
     }
 }

@@ -9,21 +9,23 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use netcensus::{Event, Phase};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// The bars being drawn, for the log's stderr writer (a log line goes
+/// above them, never through them).
+pub static BARS: std::sync::OnceLock<MultiProgress> = std::sync::OnceLock::new();
+
 /// Drain events until the scan drops its sender; draw bars when wanted, and
-/// with `verbose` a line per finished phase.
-pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool, verbose: bool) {
+/// log a line per finished phase (on stderr with -v, in the log file).
+pub async fn progress(mut rx: UnboundedReceiver<Event>, quiet: bool) {
     let visible = !quiet && std::io::stderr().is_terminal();
     let mut board = Board::new(if visible {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     });
+    let _ = BARS.set(board.bars.clone());
     while let Some(e) = rx.recv().await {
         if let Some(line) = board.apply(e) {
-            if verbose && !quiet {
-                // Through the board, so a line never tears a bar.
-                board.println(&line);
-            }
+            tracing::info!("{line}");
         }
     }
     board.clear();
@@ -83,7 +85,7 @@ impl Board {
                 bar.finish_and_clear();
                 self.bars.remove(&bar);
                 return Some(format!(
-                    "netcensus: {} done: {total} in {:.2} s, {} answers so far",
+                    "{} done: {total} in {:.2} s, {} answers so far",
                     phase.label(),
                     t0.elapsed().as_secs_f64(),
                     self.found
@@ -91,14 +93,6 @@ impl Board {
             }
         }
         None
-    }
-
-    fn println(&self, line: &str) {
-        if self.bars.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            let _ = self.bars.println(line);
-        }
     }
 
     fn clear(&mut self) {
@@ -140,7 +134,7 @@ mod tests {
         assert_eq!(pos(&b, Phase::Snmp), Some(3));
         assert_eq!(pos(&b, Phase::Echo), Some(1));
         let line = b.apply(Event::Finished { phase: Phase::Echo });
-        assert!(line.is_some_and(|l| l.starts_with("netcensus: echo done: 4 in ")));
+        assert!(line.is_some_and(|l| l.starts_with("echo done: 4 in ")));
         // The SNMP bar still runs after the echo phase ended.
         assert_eq!(pos(&b, Phase::Snmp), Some(3));
         assert!(b

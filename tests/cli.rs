@@ -698,3 +698,146 @@ fn the_example_configuration_checks() {
         "{text}"
     );
 }
+
+#[test]
+#[ignore = "needs groff (tests/run.sh installs it)"]
+fn completions_load_in_bash_and_the_man_page_renders() {
+    let d = tempfile::tempdir().unwrap();
+    let script = d.path().join("netcensus.bash");
+    let o = netcensus().args(["completions", "bash"]).output().unwrap();
+    assert!(o.status.success());
+    std::fs::write(&script, &o.stdout).unwrap();
+    // what bash offers after `netcensus sc` and after `netcensus scan --hi`
+    let complete = |words: &str, cword: usize| -> String {
+        let o = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}' && COMP_WORDS=({words}) && COMP_CWORD={cword} && \
+                 COMP_LINE='{words}' && COMP_POINT=${{#COMP_LINE}} && \
+                 _netcensus netcensus \"${{COMP_WORDS[$COMP_CWORD]}}\" \"${{COMP_WORDS[$COMP_CWORD-1]}}\" && \
+                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                script.display()
+            ))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(complete("netcensus sc", 1).trim(), "scan");
+    assert!(complete("netcensus scan --hi", 2).contains("--history"));
+    // the man page: roff that groff renders without a warning, every
+    // subcommand in it
+    let o = netcensus().arg("man").output().unwrap();
+    assert!(o.status.success());
+    let page = d.path().join("netcensus.1");
+    std::fs::write(&page, &o.stdout).unwrap();
+    let g = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-P-cbou", "-ww"])
+        .arg(&page)
+        .output()
+        .expect("groff (apt install groff-base)");
+    let warnings = String::from_utf8_lossy(&g.stderr);
+    assert!(g.status.success() && warnings.is_empty(), "{warnings}");
+    let text = String::from_utf8_lossy(&g.stdout);
+    for section in [
+        "NETCENSUS SCAN",
+        "NETCENSUS HISTORY",
+        "NETCENSUS BASELINE SAVE",
+        "--max-removed",
+    ] {
+        assert!(text.contains(section), "man page lacks {section}");
+    }
+}
+
+#[test]
+#[ignore = "needs python3-prometheus-client (tests/run.sh installs it)"]
+fn the_prometheus_file_parses_with_the_prometheus_client_and_keeps_its_success_time() {
+    let d = tempfile::tempdir().unwrap();
+    let fx = |n: &str| format!("{}/tests/fixtures/{n}", env!("CARGO_MANIFEST_DIR"));
+    let prom = d.path().join("netcensus.prom");
+    let p = prom.to_str().unwrap();
+    netcensus()
+        .args([
+            "report",
+            &fx("scan.json"),
+            "--diff",
+            &fx("baseline.json"),
+            "-o",
+            p,
+            "-q",
+        ])
+        .assert()
+        .code(0);
+    // the reference parser of the Python client library (Debian's python,
+    // where apt installed it, whatever python3 comes first on PATH)
+    let parse = std::process::Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(
+            "import sys\n\
+             from prometheus_client.parser import text_string_to_metric_families as parse\n\
+             for f in parse(open(sys.argv[1]).read()):\n\
+             \x20   for s in f.samples:\n\
+             \x20       print(f.type, s.name, sorted(s.labels.items()), s.value)\n",
+        )
+        .arg(p)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&parse.stdout);
+    assert!(
+        parse.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parse.stderr)
+    );
+    let scan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx("scan.json")).unwrap()).unwrap();
+    let devices = scan["devices"].as_array().unwrap().len();
+    let ups = out
+        .lines()
+        .filter(|l| l.starts_with("gauge netcensus_device_up "))
+        .count();
+    assert!(ups >= devices, "one up series per device:\n{out}");
+    for family in [
+        "gauge netcensus_scan_duration_seconds [] ",
+        "gauge netcensus_last_success_timestamp_seconds [] ",
+        "gauge netcensus_devices [('role', 'router')] ",
+        "gauge netcensus_devices_by_health [('health', 'warning')] ",
+        "gauge netcensus_drift_changes [('kind', 'moved')] ",
+    ] {
+        assert!(out.contains(family), "lacks {family}:\n{out}");
+    }
+    // bounded cardinality: no label beyond these (none per interface)
+    for line in out.lines() {
+        let labels = line.split_once(" [").map_or("", |x| x.1);
+        for key in labels
+            .split("('")
+            .skip(1)
+            .filter_map(|k| k.split('\'').next())
+        {
+            assert!(
+                ["ip", "name", "role", "health", "kind"].contains(&key),
+                "{line}"
+            );
+        }
+    }
+    // an interrupted run reports failure and keeps the last success time
+    let success = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("netcensus_last_success_timestamp_seconds "))
+            .map(str::to_string)
+    };
+    let first = std::fs::read_to_string(&prom).unwrap();
+    let cut = std::fs::read_to_string(fx("scan.json"))
+        .unwrap()
+        .replace("\"interrupted\": false", "\"interrupted\": true")
+        .replace("\"finished_at\": \"2026", "\"finished_at\": \"2027");
+    let cut_file = d.path().join("cut.json");
+    std::fs::write(&cut_file, cut).unwrap();
+    netcensus()
+        .args(["report", cut_file.to_str().unwrap(), "-o", p, "-q"])
+        .assert()
+        .code(0);
+    let second = std::fs::read_to_string(&prom).unwrap();
+    assert!(second.contains("\nnetcensus_scan_success 0\n"), "{second}");
+    assert_eq!(success(&second), success(&first));
+    assert!(success(&first).is_some());
+}

@@ -1293,13 +1293,19 @@ fn a_device_is_cut_off_within_its_budget() {
         "150ms",
         "--count",
         "1",
+        "--snmp-timeout",
+        "500ms",
+        "--snmp-retries",
+        "0",
     ]);
     let d = device(&scan, "10.77.5.3").expect("fabric interconnect");
     let errors = d["errors"].to_string();
     assert!(errors.contains("budget"), "{errors}");
     let took = d["snmp_stats"]["duration_ms"].as_u64().expect("duration");
-    // the budget plus at most one request timeout (1 s)
-    assert!(took < 1500, "collection took {took} ms");
+    // however slow the shared agent is today (other tests load it), the
+    // collection ends by the wall-clock cap (ten budgets) plus the one try
+    // in flight (500 ms); without a cut the walk takes many seconds
+    assert!(took < 2_300, "collection took {took} ms");
     assert!(t0.elapsed() < std::time::Duration::from_secs(10));
     // what was read before the cut is kept, and the device is still classified
     assert_eq!(d["role"], "switch");
@@ -1511,4 +1517,170 @@ exclude = ["10.77.7.0/24"]
     // public answers at 10.77.1.1 too, but may not be sent there
     let rtr = device(&scan, "10.77.1.1").expect("core-rtr-1 answers ping");
     assert!(rtr["snmp"].is_null(), "{}", rtr["snmp"]);
+}
+
+/// A run as cron and systemd make it: a job from the configuration file
+/// (a community from a secret file, an SNMPv3 user whose keys come from
+/// the environment and a file), every output format, a JSON-lines log at
+/// -vv, history with retention, a baseline and its guard. Then every file
+/// written and everything printed is searched for every secret.
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn unattended_runs_keep_history_guard_the_baseline_and_leak_no_secret() {
+    use std::os::unix::fs::PermissionsExt;
+    const SECRETS: [&str; 3] = ["s3cret-ro", "authpass123", "privpass123"];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let secrets = d.join("secrets");
+    std::fs::create_dir(&secrets).expect("mkdir");
+    let write_private = |name: &str, text: &str| {
+        let p = secrets.join(name);
+        std::fs::write(&p, text).expect("write");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        p
+    };
+    let community = write_private("community", "s3cret-ro\n");
+    let privkey = write_private("priv", "privpass123\n");
+    let out = d.join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let o = |n: &str| out.join(n).display().to_string();
+    let conf = write_private(
+        "config.toml",
+        &format!(
+            "[[credential]]\nname = \"site\"\ncommunity_file = \"{}\"\nscope = [\"10.77.5.0/24\"]\n\n\
+             [[credential]]\nname = \"lab\"\ncommunity = \"public\"\n\n\
+             [[credential]]\nname = \"noc\"\nuser = \"netadmin\"\nauth_protocol = \"SHA\"\n\
+             auth_key_env = \"NC_TEST_AUTH\"\npriv_protocol = \"AES\"\npriv_key_file = \"{}\"\n\n\
+             [job.nightly]\ntargets = [\"10.77.5.1\", \"10.77.1.1\", \"10.77.4.2\"]\n\
+             output = [\"{}\", \"{}\", \"{}\", \"{}\", \"{}\", \"{}\"]\n\
+             save_baseline = \"{}\"\nhistory = \"{}\"\nkeep = 2\n",
+            community.display(),
+            privkey.display(),
+            o("scan.json"),
+            o("scan.csv"),
+            o("report.md"),
+            o("report.html"),
+            o("metrics.prom"),
+            o("table.txt"),
+            o("baseline.json"),
+            o("history"),
+        ),
+    );
+    let log = o("run.log");
+    let mut printed = String::new();
+    let conf_path = conf.display().to_string();
+    let run = |extra: &[&str], printed: &mut String| -> i32 {
+        let mut c = Command::new("ip");
+        c.args([
+            "netns",
+            "exec",
+            SCAN_NS,
+            env!("CARGO_BIN_EXE_netcensus"),
+            "scan",
+        ])
+        .args(["--config", &conf_path, "--job", "nightly"])
+        .args(["-vv", "--log", &log, "--log-format", "json"])
+        .args(extra)
+        .env("NC_TEST_AUTH", "authpass123");
+        let r = c.output().expect("scan");
+        printed.push_str(&String::from_utf8_lossy(&r.stdout));
+        printed.push_str(&String::from_utf8_lossy(&r.stderr));
+        r.status.code().unwrap_or(-1)
+    };
+    assert_eq!(run(&[], &mut printed), 0, "first run: {printed}");
+    let scan: Value = serde_json::from_str(&std::fs::read_to_string(o("scan.json")).expect("scan"))
+        .expect("json");
+    for (ip, name, set) in [
+        ("10.77.5.1", "secret-sw", "site"),
+        ("10.77.1.1", "core-rtr-1", "lab"),
+        ("10.77.4.2", "Kotelinaya-to-Pat", "noc"),
+    ] {
+        let dev = device(&scan, ip).expect(ip);
+        assert_eq!(dev["snmp"]["sys_name"], name);
+        assert_eq!(dev["snmp"]["credential"], set, "{ip}");
+    }
+    // a second run compares with the baseline; a third, missing a device,
+    // may not roll the baseline forward
+    let drift = o("drift.md");
+    let second = run(
+        &["--baseline", &o("baseline.json"), "--diff-output", &drift],
+        &mut printed,
+    );
+    assert_eq!(second, 0, "{printed}");
+    let saved = std::fs::read(o("baseline.json")).expect("baseline");
+    let narrowed = ["10.77.5.1", "10.77.1.1", "--max-removed", "0"];
+    assert_eq!(
+        run(&narrowed, &mut printed),
+        1,
+        "the guard refuses: {printed}"
+    );
+    assert!(
+        printed.contains(
+            "not saved: 1 of the baseline's 3 device(s) are missing, more than --max-removed 0"
+        ),
+        "{printed}"
+    );
+    assert_eq!(
+        std::fs::read(o("baseline.json")).expect("baseline"),
+        saved,
+        "untouched"
+    );
+    assert_eq!(run(&["--min-alive", "4"], &mut printed), 1);
+    assert!(printed.contains("fewer than --min-alive 4"));
+    assert_eq!(std::fs::read(o("baseline.json")).expect("baseline"), saved);
+    // four runs, two kept, and latest.json is the newest
+    let mut kept: Vec<String> = std::fs::read_dir(o("history"))
+        .expect("history")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 3, "{kept:?}");
+    assert_eq!(kept[0], "latest.json");
+    let newest = std::fs::read(format!("{}/{}", o("history"), kept[2])).expect("newest");
+    assert_eq!(
+        std::fs::read(format!("{}/latest.json", o("history"))).expect("latest"),
+        newest
+    );
+    let history = Command::new(env!("CARGO_BIN_EXE_netcensus"))
+        .args(["history", &o("history"), "10.77.4.2"])
+        .output()
+        .expect("history");
+    let text = String::from_utf8_lossy(&history.stdout).into_owned();
+    assert!(
+        text.starts_with("10.77.4.2 Kotelinaya-to-Pat: first seen "),
+        "{text}"
+    );
+    assert!(text.contains("in 1 of 2 scans"), "{text}");
+    assert!(text.contains(" added "), "removed, then back: {text}");
+    printed.push_str(&text);
+    // the log: JSON lines, the run's story at -vv
+    let log_text = std::fs::read_to_string(&log).expect("log");
+    for line in log_text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v["level"].is_string() && v["message"].is_string(), "{line}");
+    }
+    for needle in ["found 3 device(s)", "baseline ", "not saved", "DEBUG"] {
+        assert!(
+            log_text.contains(needle),
+            "log lacks {needle:?}:\n{log_text}"
+        );
+    }
+    // and no secret anywhere: printed, logged, written
+    let mut files = vec![printed];
+    let mut dirs = vec![out.clone()];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).expect("read_dir").flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                files.push(std::fs::read_to_string(e.path()).expect("text file"));
+            }
+        }
+    }
+    assert!(files.len() >= 11, "{} outputs searched", files.len());
+    for text in &files {
+        for s in SECRETS {
+            assert!(!text.contains(s), "{s} leaked:\n{text}");
+        }
+    }
 }

@@ -31,7 +31,7 @@ fn check(explicit: Option<&Path>, quiet: bool) -> Result<i32, Error> {
                 .into(),
         ));
     };
-    let c = super::scan::config(Some(&path), quiet)?;
+    let c = super::scan::config(Some(&path))?;
     if let (Some(c), false) = (c, quiet) {
         println!(
             "{}: ok: {} job(s){}, {} credential set(s){}",
@@ -54,7 +54,7 @@ fn check(explicit: Option<&Path>, quiet: bool) -> Result<i32, Error> {
 
 /// The settings a scan with these flags would run with, no secret shown.
 fn show(a: &ScanArgs, cli: &Cli, profiles: Profiles) -> Result<i32, Error> {
-    let conf = super::scan::config(cli.config.as_deref(), cli.quiet)?;
+    let conf = super::scan::config(cli.config.as_deref())?;
     let run = super::scan::plan(a, conf.as_ref(), cli.profiles_dir.as_deref())?;
     let s = netcensus::resolve_settings(&run.request, profiles)?;
     let mut o = String::new();

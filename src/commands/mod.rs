@@ -5,8 +5,10 @@ pub mod baseline;
 pub mod check;
 pub mod config;
 pub mod diff;
+pub mod docs;
 pub mod drift;
 pub mod explain;
+pub mod history;
 pub mod profiles;
 pub mod report;
 pub mod scan;
@@ -29,6 +31,7 @@ impl From<StdoutFormat> for Format {
             StdoutFormat::Markdown => Format::Markdown,
             StdoutFormat::Html => Format::Html,
             StdoutFormat::Junit => Format::Junit,
+            StdoutFormat::Prometheus => Format::Prometheus,
         }
     }
 }
@@ -52,7 +55,7 @@ pub fn outputs(
                 .or(fallback.map(Format::from))
                 .ok_or_else(|| {
                     Error::Usage(format!(
-                        "{flag} {}: unknown output format (use .json .csv .md .html .xml .txt, or --format)",
+                        "{flag} {}: unknown output format (use .json .csv .md .html .xml .prom .txt, or --format)",
                         p.display()
                     ))
                 })?;
@@ -74,8 +77,17 @@ pub fn emit(
             color: false,
             ..*view
         };
-        let text = render(*format, &file_view)
-            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        let text = if *format == Format::Prometheus {
+            // the last success time survives an interrupted run
+            let before = std::fs::read_to_string(path).ok();
+            let previous = before
+                .as_deref()
+                .and_then(netcensus::prometheus_previous_success);
+            netcensus::render_prometheus(&file_view, previous)
+        } else {
+            render(*format, &file_view)
+        }
+        .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
         write_atomic(path, text.as_bytes())?;
     }
     if let Some(f) = stdout {

@@ -21,16 +21,15 @@ fn read_all(files: &[PathBuf]) -> Result<Vec<Token>, Error> {
 }
 
 /// The configuration file a run reads (`--config`, else the user's, else
-/// the system's), if there is one; its warnings go to stderr unless `quiet`.
-pub fn config(explicit: Option<&Path>, quiet: bool) -> Result<Option<Config>, Error> {
+/// the system's), if there is one; its warnings are logged (stderr unless -q).
+pub fn config(explicit: Option<&Path>) -> Result<Option<Config>, Error> {
     let Some(path) = netcensus::locate_config(explicit) else {
         return Ok(None);
     };
     let c = netcensus::load_config(&path, &|v| std::env::var(v).ok())?;
-    if !quiet {
-        for w in &c.warnings {
-            eprintln!("netcensus: warning: {w}");
-        }
+    tracing::debug!("configuration {}", path.display());
+    for w in &c.warnings {
+        tracing::warn!("{w}");
     }
     Ok(Some(c))
 }
@@ -78,6 +77,11 @@ pub fn plan(
         rules: a.drift.rules.clone(),
         lock: a.lock.clone(),
         fail_on: a.drift.fail_on.clone(),
+        history: a.history.clone(),
+        keep: a.keep,
+        keep_days: a.keep_days,
+        max_removed: a.max_removed,
+        min_alive: a.min_alive,
     }
     .over(job.as_ref());
     let mut args = a.clone();
@@ -90,6 +94,11 @@ pub fn plan(
     args.drift.rules = files.rules;
     args.lock = files.lock;
     args.drift.fail_on = files.fail_on;
+    args.history = files.history;
+    args.keep = files.keep;
+    args.keep_days = files.keep_days;
+    args.max_removed = files.max_removed;
+    args.min_alive = files.min_alive;
     args.no_community |= config.is_some_and(|c| c.no_community);
     let mut request = request(&args, profiles_dir)?;
     request.job = job;
@@ -162,10 +171,13 @@ pub async fn run(
     profiles_dir: Option<&Path>,
     config_file: Option<&Path>,
     quiet: bool,
-    verbose: bool,
 ) -> Result<i32, Error> {
-    let conf = config(config_file, quiet)?;
-    let Run { args, request, .. } = plan(a, conf.as_ref(), profiles_dir)?;
+    let conf = config(config_file)?;
+    let Run {
+        args,
+        request,
+        job: run_job,
+    } = plan(a, conf.as_ref(), profiles_dir)?;
     let a = &args;
     // cron: one run at a time per baseline, checked before anything else
     if let Some(lock) = &a.lock {
@@ -221,6 +233,18 @@ pub async fn run(
     if let Some(p) = &a.interfaces_csv {
         check_writable(p)?;
     }
+    if let Some(dir) = &a.history {
+        netcensus::check_history_dir(dir)?;
+    }
+    tracing::info!(
+        "scan of {} address(es), profile {}{}",
+        settings.targets.len(),
+        settings.scan.name,
+        run_job
+            .as_deref()
+            .map(|j| format!(", job {j}"))
+            .unwrap_or_default()
+    );
 
     let (stop, cancel) = Cancel::new();
     tokio::spawn(async move {
@@ -229,11 +253,12 @@ pub async fn run(
         }
     });
     let (events, rx) = Events::channel();
-    let ui = tokio::spawn(crate::ui::progress(rx, quiet, verbose));
+    let ui = tokio::spawn(crate::ui::progress(rx, quiet));
     let result = netcensus::run_scan(&settings, &events, &cancel).await;
     drop(events);
     let _ = ui.await;
     let scan = result?;
+    log_scan(&scan);
 
     report(a, &scan, drift, &outputs, fail.as_ref(), quiet)
 }
@@ -277,17 +302,41 @@ fn report(
         super::emit(&scan_view, &files, (!quiet).then_some(stdout))?;
     }
     if scan.interrupted {
-        // partial results are written above, but neither compared nor
-        // saved as a baseline: the missing devices are not gone
+        // partial results are written above, but neither compared, kept
+        // in the history nor saved as a baseline: the missing devices are
+        // not gone
+        tracing::warn!("interrupted: the scan is not compared, kept or saved as a baseline");
         return Ok(EXIT_INTERRUPTED);
     }
-    if let Some(p) = &a.save_baseline {
-        netcensus::save_baseline(scan, p)?;
+    if let Some(dir) = &a.history {
+        let retention = netcensus::Retention {
+            keep: a.keep,
+            days: a.keep_days,
+        };
+        let kept = netcensus::keep_history(dir, scan, retention, std::time::SystemTime::now())?;
+        tracing::info!(
+            "kept {} ({} older removed)",
+            kept.file.display(),
+            kept.removed.len()
+        );
     }
+    let guarded = match &a.save_baseline {
+        Some(p) => save_guarded(a, scan, p, drift.as_ref())?,
+        None => 0,
+    };
     let Some((old, rules, diff_files)) = drift else {
-        return Ok(0);
+        return Ok(guarded);
     };
     let d = netcensus::diff(&old, scan, &rules);
+    tracing::info!(
+        "drift since {}: {}",
+        old.started_at,
+        if d.changes.is_empty() {
+            "none".to_string()
+        } else {
+            d.tally()
+        }
+    );
     // -o files show the scan with its drift; --diff-output files the drift
     let with_drift = View {
         diff: Some(&d),
@@ -305,5 +354,58 @@ fn report(
         let view = if quiet { drift_view } else { with_drift };
         super::emit(&view, &[], Some(stdout))?;
     }
-    Ok(super::drift::verdict(&d, fail))
+    Ok(super::drift::verdict(&d, fail).max(guarded))
+}
+
+/// The run in the log: what was found, and each device's errors.
+fn log_scan(scan: &netcensus::ScanFile) {
+    let with_errors = scan.devices.iter().filter(|d| !d.errors.is_empty()).count();
+    tracing::info!(
+        "found {} device(s) in {:.1} s, {with_errors} with errors",
+        scan.devices.len(),
+        scan.duration_ms as f64 / 1000.0
+    );
+    for d in scan.devices.iter().filter(|d| !d.errors.is_empty()) {
+        for e in &d.errors {
+            tracing::info!("{}: {}", d.ip, netcensus::one_line(e, 300));
+        }
+    }
+}
+
+/// Save `scan` as the baseline `path` unless the guard refuses (then
+/// exit 1 with the reason, the old baseline untouched).
+fn save_guarded(
+    a: &ScanArgs,
+    scan: &netcensus::ScanFile,
+    path: &Path,
+    drift: Option<&Drift>,
+) -> Result<i32, Error> {
+    let guard = netcensus::BaselineGuard {
+        max_removed: a.max_removed,
+        min_alive: a.min_alive,
+    };
+    if guard != netcensus::BaselineGuard::default() {
+        // the baseline this save replaces, else the one compared with
+        let replaced = if path.exists() {
+            Some(std::sync::Arc::new(netcensus::load_scan_file(path)?))
+        } else {
+            drift.map(|(old, _, _)| std::sync::Arc::clone(old))
+        };
+        let removed = replaced.as_ref().map_or(0, |old| {
+            let rules = drift.map(|(_, r, _)| r.clone()).unwrap_or_default();
+            let d = netcensus::diff(old, scan, &rules);
+            d.counts
+                .get(&netcensus::DriftKind::Removed)
+                .copied()
+                .unwrap_or(0)
+        });
+        let old_devices = replaced.as_ref().map(|o| o.devices.len());
+        if let Some(why) = guard.refuses(old_devices, removed, scan) {
+            crate::logging::failure(&format!("baseline {} not saved: {why}", path.display()));
+            return Ok(netcensus::EXIT_FAILED);
+        }
+    }
+    netcensus::save_baseline(scan, path)?;
+    tracing::info!("baseline {} saved", path.display());
+    Ok(0)
 }

@@ -573,4 +573,4 @@ fn link_keys(list: &[Neighbor]) -> BTreeSet<String> {
 use crate::pairing::{name_of, pair, Pairing};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

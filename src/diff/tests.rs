@@ -1,7 +1,7 @@
 use super::*;
 use crate::model::{Health, Icmp, Snmp, Stats, Tool, SCAN_SCHEMA};
 
-fn dev(ip: &str, name: Option<&str>) -> Device {
+pub(crate) fn dev(ip: &str, name: Option<&str>) -> Device {
     Device {
         id: name.unwrap_or(ip).to_string(),
         ip: ip.parse().expect("test address"),
@@ -58,7 +58,7 @@ fn iface(index: u64, name: &str, oper_up: bool, mac: Option<&str>) -> Interface 
     }
 }
 
-fn scan(at: &str, devices: Vec<Device>) -> ScanFile {
+pub(crate) fn scan(at: &str, devices: Vec<Device>) -> ScanFile {
     ScanFile {
         schema: SCAN_SCHEMA.into(),
         tool: Tool::default(),

@@ -5,10 +5,12 @@ pub mod check;
 pub mod csv;
 pub mod diff;
 pub mod explain;
+pub mod history;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod prom;
 pub mod table;
 pub mod text;
 
@@ -27,10 +29,12 @@ pub enum Format {
     Markdown,
     Html,
     Junit,
+    /// Prometheus text exposition (node_exporter's textfile collector).
+    Prometheus,
 }
 
 /// Extensions and the formats they ask for.
-pub const EXTENSIONS: [(&str, Format); 7] = [
+pub const EXTENSIONS: [(&str, Format); 8] = [
     ("txt", Format::Table),
     ("json", Format::Json),
     ("csv", Format::Csv),
@@ -38,6 +42,7 @@ pub const EXTENSIONS: [(&str, Format); 7] = [
     ("html", Format::Html),
     ("htm", Format::Html),
     ("xml", Format::Junit),
+    ("prom", Format::Prometheus),
 ];
 
 impl Format {
@@ -56,6 +61,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Junit => "junit",
+            Format::Prometheus => "prometheus",
         }
     }
 }
@@ -183,5 +189,18 @@ pub fn render(format: Format, v: &View) -> Result<String, Unsupported> {
             }
             junit::render(diff.map(|d| (d, v.scan)), check)
         }
+        Format::Prometheus => prometheus(v, None)?,
     })
+}
+
+/// `view` as Prometheus metrics; `previous_success` is what the file this
+/// replaces recorded (see [`prom::previous_success`]).
+pub fn prometheus(v: &View, previous_success: Option<f64>) -> Result<String, Unsupported> {
+    if v.scan.is_none() && v.check.is_none() {
+        return Err(Unsupported {
+            format: "prometheus",
+            needs: "a scan or a check",
+        });
+    }
+    Ok(prom::render(v.scan, v.diff, v.check, previous_success))
 }
