@@ -3,7 +3,8 @@
 # packages, the snmpsim venv), brings up the project's own lab in network
 # namespaces (tests/lab/nclab, config tests/lab/configs/test.toml), runs every
 # test including the lab ones, then the drift test (two lab states of its
-# own), then the classification accuracy tests against
+# own), the Debian package (built, installed, run, purged: tests/deb.sh),
+# then the classification accuracy tests against
 # tests/lab/configs/all-devices.toml and its system-group-only variant, and
 # takes the lab down again. Run as root.
 set -euo pipefail
@@ -36,6 +37,9 @@ cargo clippy --all-targets --locked -- -D warnings
 
 echo "== tests (unit, CLI, lab)"
 cargo test --locked -- --include-ignored --skip classification_accuracy --skip drift_
+
+echo "== the Debian package: build, dpkg -i, a scan as its user, purge (tests/deb.sh)"
+tests/deb.sh
 
 echo "== drift and topology checks (the test brings up small.toml, then drift-after.toml)"
 cargo test --locked --test drift -- --include-ignored

@@ -15,14 +15,19 @@ pub fn render(c: &Check) -> String {
     for r in &c.results {
         out.push_str(&format!(
             "  {}  {}: {}\n",
-            if r.pass { "PASS" } else { "FAIL" },
+            r.verdict().name().to_ascii_uppercase(),
             cell(&r.expectation, WIDTH),
             cell(&r.detail, WIDTH)
         ));
     }
     out.push_str(&format!(
-        "{} passed, {} failed{}\n",
+        "{} passed{}, {} failed{}\n",
         c.passed,
+        if c.warnings > 0 {
+            format!(" ({} with a warning)", c.warnings)
+        } else {
+            String::new()
+        },
         c.failed,
         if c.failed > 0 { ": CHECK FAILED" } else { "" }
     ));

@@ -175,7 +175,7 @@ pub fn results(c: &Check) -> String {
     let header = ["result", "expectation", "detail", "origin"];
     let rows = c.results.iter().map(|r| {
         vec![
-            if r.pass { "pass" } else { "fail" }.to_string(),
+            r.verdict().name().to_string(),
             cell(&r.expectation),
             cell(&r.detail),
             opt(r.origin.as_deref()),

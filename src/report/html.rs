@@ -10,7 +10,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::View;
 use crate::diff::Diff;
 use crate::model::{Device, ScanFile};
-use crate::topology::Check;
+use crate::topology::{Check, Verdict};
 
 const CSS: &str = r#"
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f4f6f9}
@@ -314,13 +314,17 @@ fn check_part(c: &Check) -> Markup {
     html! {
         section #check {
             h2 { "Topology check: " (c.topology) }
-            p { b.pass { (c.passed) " passed" } ", " b.fail { (c.failed) " failed" } }
+            p {
+                b.pass { (c.passed) " passed" }
+                @if c.warnings > 0 { " (" b.warning { (c.warnings) " with a warning" } ")" }
+                ", " b.fail { (c.failed) " failed" }
+            }
             table.sortable {
                 thead { tr { th { "Result" } th { "Expectation" } th { "Detail" } } }
                 tbody {
                     @for r in &c.results {
                         tr {
-                            td class=(if r.pass { "pass" } else { "fail" }) { (if r.pass { "pass" } else { "FAIL" }) }
+                            td class=(match r.verdict() { Verdict::Warn => "warning", v => v.name() }) { (if r.pass { r.verdict().name() } else { "FAIL" }) }
                             td { (short(&r.expectation, 200)) }
                             td { (short(&r.detail, 300)) }
                         }

@@ -9,6 +9,13 @@ use crate::diff::{Change, Diff, Kind};
 use crate::model::ScanFile;
 use crate::topology::Check;
 
+/// Classnames: Jenkins splits a classname at its dots into packages, so a
+/// file name ("lab-topology.toml:12") makes nonsense of its tree; these
+/// are fixed, and the file and line go in attributes of their own.
+const CHECK_CLASS: &str = "netcensus.topology";
+/// Followed by the device's role: `netcensus.drift.switch`.
+const DRIFT_CLASS: &str = "netcensus.drift";
+
 fn xml(report: &Report) -> String {
     // the model is built here and always serialisable
     report.to_string().unwrap_or_default()
@@ -80,7 +87,10 @@ fn diff_suite(d: &Diff, scan: Option<&ScanFile>) -> TestSuite {
             None => ip.clone(),
         };
         let mut case = TestCase::new(title, status);
-        case.set_classname(if role.is_empty() { "device" } else { role });
+        case.set_classname(format!(
+            "{DRIFT_CLASS}.{}",
+            if role.is_empty() { "device" } else { role }
+        ));
         suite.add_test_case(case);
     }
     suite
@@ -96,7 +106,20 @@ fn check_suite(c: &Check) -> TestSuite {
             failure(res.detail.clone(), res.detail.clone())
         };
         let mut case = TestCase::new(res.expectation.clone(), status);
-        case.set_classname(res.origin.clone().unwrap_or_else(|| c.topology.clone()));
+        case.set_classname(CHECK_CLASS);
+        if res.warning {
+            // passed: CI stays green, and the job's test view shows why to look
+            case.set_system_out(format!("warning: {}", res.detail));
+        }
+        // where the expectation was written, as Jenkins and GitLab read it
+        let (file, line) = match res.origin.as_deref().and_then(|o| o.rsplit_once(':')) {
+            Some((file, line)) if line.parse::<u64>().is_ok() => (file, Some(line)),
+            _ => (c.topology.as_str(), None),
+        };
+        case.extra.insert("file".into(), file.into());
+        if let Some(line) = line {
+            case.extra.insert("line".into(), line.into());
+        }
         suite.add_test_case(case);
     }
     suite

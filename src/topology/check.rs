@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::{Check, ExpectedDevice, ExpectedLink, Outcome, Topology, CHECK_SCHEMA};
+use super::{Check, ExpectedDevice, ExpectedLink, Outcome, Presence, Topology, CHECK_SCHEMA};
 use crate::model::{Device, ScanFile};
 use crate::vocab::Role;
 
@@ -64,26 +64,57 @@ fn describe(e: &ExpectedDevice) -> String {
 
 fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>) {
     let found = scan.devices.iter().position(|d| match (&e.ip, &e.name) {
-        (Some(ip), _) => d.all_ips().contains(ip),
+        (Some(ip), _) => {
+            let mine = d.all_ips();
+            mine.contains(ip) || e.also.iter().any(|a| mine.contains(a))
+        }
         (None, Some(n)) => sys_name(d).is_some_and(|s| same(s, n)),
         (None, None) => false,
     });
-    let expectation = describe(e);
+    let mut expectation = describe(e);
     let origin = Some(e.origin.clone());
+    let outcome = |expectation: String, pass: bool, warning: bool, detail: String| Outcome {
+        expectation,
+        pass,
+        warning,
+        detail,
+        origin: origin.clone(),
+    };
+    let nothing = || match &e.ip {
+        Some(ip) => format!("nothing answered at {ip}"),
+        None => "no device has that sysName".into(),
+    };
+    match (e.presence, found) {
+        (Presence::Expected, None) => return (outcome(expectation, false, false, nothing()), None),
+        (Presence::Pending, None) => {
+            let detail = format!("{} (planned or staged: not yet expected)", nothing());
+            return (
+                outcome(format!("{expectation}, planned"), true, true, detail),
+                None,
+            );
+        }
+        (Presence::Retired, None) => {
+            let detail = format!("{}, as expected of a retired device", nothing());
+            return (
+                outcome(format!("{expectation} gone"), true, false, detail),
+                None,
+            );
+        }
+        (Presence::Retired, Some(i)) => {
+            let detail = format!(
+                "answers at {}, but the inventory says it is offline or decommissioned",
+                scan.devices[i].ip
+            );
+            return (
+                outcome(format!("{expectation} gone"), false, false, detail),
+                Some(i),
+            );
+        }
+        (Presence::Pending, Some(_)) => expectation.push_str(", planned"),
+        (Presence::Expected, Some(_)) => {}
+    }
     let Some(i) = found else {
-        let detail = match &e.ip {
-            Some(ip) => format!("nothing answered at {ip}"),
-            None => "no device has that sysName".into(),
-        };
-        return (
-            Outcome {
-                expectation,
-                pass: false,
-                detail,
-                origin,
-            },
-            None,
-        );
+        return (outcome(expectation, false, false, nothing()), None);
     };
     let d = &scan.devices[i];
     let mut wrong = Vec::new();
@@ -110,20 +141,16 @@ fn check_device(e: &ExpectedDevice, scan: &ScanFile) -> (Outcome, Option<usize>)
     });
     want("serial", &e.serial, d.serial.as_deref(), &|x, y| same(x, y));
     let pass = wrong.is_empty();
-    let detail = if pass {
-        format!("found at {}", d.ip)
-    } else {
-        format!("at {}: {}", d.ip, wrong.join("; "))
+    let pending = e.presence == Presence::Pending;
+    let detail = match (pass, pending) {
+        (true, false) => format!("found at {}", d.ip),
+        (true, true) => format!(
+            "found at {}: planned or staged, yet it answers (update the inventory)",
+            d.ip
+        ),
+        (false, _) => format!("at {}: {}", d.ip, wrong.join("; ")),
     };
-    (
-        Outcome {
-            expectation,
-            pass,
-            detail,
-            origin,
-        },
-        Some(i),
-    )
+    (outcome(expectation, pass, pass && pending, detail), Some(i))
 }
 
 fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
@@ -170,6 +197,7 @@ fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
         return Outcome {
             expectation,
             pass: false,
+            warning: false,
             detail: format!("neither {} nor {} is in the scan", l.from, l.to),
             origin,
         };
@@ -193,6 +221,7 @@ fn check_link(l: &ExpectedLink, scan: &ScanFile) -> Outcome {
     Outcome {
         expectation,
         pass: seen,
+        warning: false,
         detail,
         origin,
     }
@@ -218,6 +247,7 @@ pub fn check(topo: &Topology, topology_name: &str, scan: &ScanFile) -> Check {
             results.push(Outcome {
                 expectation: format!("no device beyond those listed: {}{name}", d.ip),
                 pass: false,
+                warning: false,
                 detail: format!(
                     "unexpected {} answered",
                     d.role.map_or("device", Role::name)
@@ -227,7 +257,9 @@ pub fn check(topo: &Topology, topology_name: &str, scan: &ScanFile) -> Check {
         }
     }
     let failed = results.iter().filter(|r| !r.pass).count();
+    let warnings = results.iter().filter(|r| r.pass && r.warning).count();
     Check {
+        warnings,
         schema: CHECK_SCHEMA.to_string(),
         topology: topology_name.to_string(),
         scan_started_at: scan.started_at.clone(),

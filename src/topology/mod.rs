@@ -36,10 +36,28 @@ pub use check::{check, expected_ports};
 /// Schema identifier of the check result file.
 pub const CHECK_SCHEMA: &str = "netcensus/check/v1";
 
+/// Whether an expected device should answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Presence {
+    /// It must answer (NetBox `active`, and every TOML/YAML device).
+    #[default]
+    Expected,
+    /// Not yet (NetBox `planned`, `staged`): missing is a warning.
+    Pending,
+    /// It should be gone (NetBox `offline`, `decommissioning`,
+    /// `inventory`, `failed`): answering fails the check.
+    Retired,
+}
+
 /// One expected device.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExpectedDevice {
     pub ip: Option<IpAddr>,
+    /// Further addresses it may answer on instead (NetBox's IPv6 and OOB
+    /// addresses beside the primary IPv4).
+    pub also: Vec<IpAddr>,
+    /// Whether it should answer: NetBox's status says.
+    pub presence: Presence,
     pub name: Option<String>,
     pub role: Option<String>,
     pub vendor: Option<String>,
@@ -73,6 +91,10 @@ pub struct Outcome {
     /// What was expected, in words.
     pub expectation: String,
     pub pass: bool,
+    /// Passed, but someone should look (a planned device not answering
+    /// yet, a planned one already answering).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
     /// What the scan showed.
     pub detail: String,
     /// Where the expectation was written (`file:line`); null for the
@@ -88,7 +110,39 @@ pub struct Check {
     pub scan_started_at: String,
     pub passed: usize,
     pub failed: usize,
+    /// Of the passed, how many with a warning.
+    #[serde(default)]
+    pub warnings: usize,
     pub results: Vec<Outcome>,
+}
+
+/// An expectation's result, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// Passed, with something to look at.
+    Warn,
+    Fail,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+impl Outcome {
+    pub fn verdict(&self) -> Verdict {
+        match (self.pass, self.warning) {
+            (false, _) => Verdict::Fail,
+            (true, true) => Verdict::Warn,
+            (true, false) => Verdict::Pass,
+        }
+    }
 }
 
 /// Read a topology: NetBox CSV (`.csv`), YAML (`.yaml`, `.yml`), else TOML.
@@ -243,6 +297,8 @@ fn build<S: Located>(file: &str, text: &str, raw: RawTopology<S>) -> Result<Topo
         }
         t.devices.push(ExpectedDevice {
             ip,
+            also: Vec::new(),
+            presence: Presence::Expected,
             name: d.name.map(|n| n.value().to_string()),
             role: d.role.map(|r| r.value().to_string()),
             vendor: d.vendor,
@@ -266,6 +322,18 @@ fn build<S: Located>(file: &str, text: &str, raw: RawTopology<S>) -> Result<Topo
 }
 
 /// NetBox roles are free text: the role they name, where one is clear.
+/// NetBox's device statuses (its display names and its slugs).
+fn netbox_presence(s: &str) -> Option<Presence> {
+    Some(match s.trim().to_ascii_lowercase().as_str() {
+        "active" => Presence::Expected,
+        "planned" | "staged" => Presence::Pending,
+        "offline" | "failed" | "inventory" | "decommissioning" | "decommissioned" => {
+            Presence::Retired
+        }
+        _ => return None,
+    })
+}
+
 fn netbox_role(s: &str) -> Option<&'static str> {
     let s = s.to_ascii_lowercase();
     let has = |w: &[&str]| w.iter().any(|x| s.contains(x));
@@ -296,6 +364,58 @@ fn netbox_role(s: &str) -> Option<&'static str> {
 /// Name, Status, Role (or Device Role), Manufacturer, Type (or Device
 /// Type), IP Address (or Primary IPv4 / Primary IP), Serial Number; others
 /// are ignored. Devices whose status is not Active are not expected to answer.
+/// Where a NetBox CSV keeps what a check needs.
+struct Columns {
+    name: Option<usize>,
+    /// The address columns present, primary first, with their names.
+    ips: Vec<(usize, &'static str)>,
+    status: Option<usize>,
+    role: Option<usize>,
+    vendor: Option<usize>,
+    model: Option<usize>,
+    serial: Option<usize>,
+}
+
+impl Columns {
+    /// The export's headers (as NetBox's device table names them) and the
+    /// bulk-import format's field names: either kind of file reads the
+    /// same. `None` without a name or an address column.
+    fn find(headers: &[String]) -> Option<Columns> {
+        let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+        let ips: Vec<(usize, &'static str)> = [
+            (
+                &["ip address", "primary ip", "primary_ip"][..],
+                "IP Address",
+            ),
+            (
+                &["ipv4 address", "primary ipv4", "primary_ip4"][..],
+                "IPv4 Address",
+            ),
+            (
+                &["ipv6 address", "primary ipv6", "primary_ip6"][..],
+                "IPv6 Address",
+            ),
+            (&["oob ip", "oob_ip"][..], "OOB IP"),
+        ]
+        .into_iter()
+        .filter_map(|(names, label)| col(names).map(|c| (c, label)))
+        .collect();
+        let name = col(&["name"]);
+        if name.is_none() && ips.is_empty() {
+            return None;
+        }
+        Some(Columns {
+            name,
+            ips,
+            status: col(&["status"]),
+            role: col(&["role", "device role", "device_role"]),
+            vendor: col(&["manufacturer"]),
+            model: col(&["type", "device type", "device_type", "model"]),
+            serial: col(&["serial number", "serial"]),
+        })
+    }
+}
+
 pub fn parse_netbox(file: &str, text: &str) -> Result<Topology, Error> {
     let err = |line: usize, message: String| Error::Input {
         file: file.to_string(),
@@ -311,20 +431,20 @@ pub fn parse_netbox(file: &str, text: &str) -> Result<Topology, Error> {
         .iter()
         .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
         .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let name = col(&["name"]);
-    let ip = col(&["ip address", "primary ipv4", "primary ip", "primary ipv6"]);
-    if name.is_none() && ip.is_none() {
-        return Err(err(
+    let Columns {
+        name,
+        ips,
+        status,
+        role,
+        vendor,
+        model,
+        serial,
+    } = Columns::find(&headers).ok_or_else(|| {
+        err(
             1,
             "no Name or IP Address column: not a NetBox device export".into(),
-        ));
-    }
-    let status = col(&["status"]);
-    let role = col(&["role", "device role"]);
-    let vendor = col(&["manufacturer"]);
-    let model = col(&["type", "device type", "model"]);
-    let serial = col(&["serial number", "serial"]);
+        )
+    })?;
     let mut t = Topology::default();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
@@ -338,28 +458,41 @@ pub fn parse_netbox(file: &str, text: &str) -> Result<Topology, Error> {
                 .filter(|v| !v.is_empty())
                 .map(str::to_string)
         };
-        if get(status).is_some_and(|s| !s.eq_ignore_ascii_case("active")) {
-            continue;
+        let presence = match get(status) {
+            None => Presence::Expected,
+            Some(s) => netbox_presence(&s).ok_or_else(|| {
+                err(
+                    line,
+                    format!(
+                        "Status: '{s}' is not a NetBox device status (active, planned, staged, \
+                         offline, failed, inventory, decommissioning)"
+                    ),
+                )
+            })?,
+        };
+        let mut addrs = Vec::new();
+        for (c, label) in &ips {
+            let Some(a) = get(Some(*c)) else { continue };
+            let bare = a.split('/').next().unwrap_or_default();
+            let ip = bare
+                .parse::<IpAddr>()
+                .map_err(|_| err(line, format!("{label}: '{a}' is not an IP address")))?;
+            if !addrs.contains(&ip) {
+                addrs.push(ip);
+            }
         }
-        let addr =
-            match get(ip) {
-                Some(a) => {
-                    let bare = a.split('/').next().unwrap_or_default();
-                    Some(bare.parse::<IpAddr>().map_err(|_| {
-                        err(line, format!("IP Address: '{a}' is not an IP address"))
-                    })?)
-                }
-                None => None,
-            };
         let n = get(name);
-        if addr.is_none() && n.is_none() {
+        if addrs.is_empty() && n.is_none() {
             return Err(err(
                 line,
                 "a device row with neither Name nor IP Address".into(),
             ));
         }
+        let mut addrs = addrs.into_iter();
         t.devices.push(ExpectedDevice {
-            ip: addr,
+            ip: addrs.next(),
+            also: addrs.collect(),
+            presence,
             name: n,
             role: get(role).and_then(|r| netbox_role(&r)).map(str::to_string),
             vendor: get(vendor),
@@ -430,17 +563,88 @@ mod tests {
                    old-sw,Decommissioning,,DC1,Access Switch,Cisco,C3750,10.77.9.9/24\n\
                    fw-1,Active,,DC1,Edge Firewall,Palo Alto,PA-5000,\n";
         let t = parse_netbox("nb.csv", csv).unwrap();
-        assert_eq!(t.devices.len(), 2);
+        assert_eq!(t.devices.len(), 3, "every status is read");
         assert_eq!(t.devices[0].ip, "10.77.1.1".parse().ok());
         assert_eq!(t.devices[0].role.as_deref(), Some("router"));
-        assert_eq!(t.devices[1].role.as_deref(), Some("firewall"));
-        assert_eq!(t.devices[1].origin, "nb.csv:4");
+        assert_eq!(t.devices[1].presence, Presence::Retired);
+        assert_eq!(t.devices[2].role.as_deref(), Some("firewall"));
+        assert_eq!(t.devices[2].origin, "nb.csv:4");
+        // the export's IPv4/IPv6/OOB columns, the serial, and the import
+        // format's field names read the same
+        let export = "Name,Status,Role,Manufacturer,Type,Serial number,IPv4 Address,IPv6 Address,OOB IP\n\
+                      sw-1,Planned,Access Switch,Cisco,C9300,FOC123,,2001:db8::1/64,192.0.2.10/24\n";
+        let import = "name,role,manufacturer,device_type,status,site,serial,primary_ip4\n\
+                      sw-1,access-switch,Cisco,C9300,staged,dc1,FOC123,10.0.0.1/24\n";
+        for (text, ip, also) in [
+            (
+                export,
+                "2001:db8::1",
+                vec!["192.0.2.10".parse::<IpAddr>().unwrap()],
+            ),
+            (import, "10.0.0.1", vec![]),
+        ] {
+            let t = parse_netbox("nb.csv", text).unwrap();
+            let d = &t.devices[0];
+            assert_eq!(d.ip, ip.parse().ok());
+            assert_eq!(d.also, also);
+            assert_eq!(d.presence, Presence::Pending);
+            assert_eq!(
+                (d.role.as_deref(), d.model.as_deref(), d.serial.as_deref()),
+                (Some("switch"), Some("C9300"), Some("FOC123"))
+            );
+        }
+        assert_eq!(
+            parse_netbox("nb.csv", "Name,Status\nx,Retired-ish\n").unwrap_err().to_string(),
+            "nb.csv:2: Status: 'Retired-ish' is not a NetBox device status (active, planned, staged, \
+             offline, failed, inventory, decommissioning)"
+        );
         let bad = "Name,IP Address\nx,10.0.0.999/24\n";
         assert_eq!(
             parse_netbox("nb.csv", bad).unwrap_err().to_string(),
             "nb.csv:2: IP Address: '10.0.0.999/24' is not an IP address"
         );
         assert!(parse_netbox("nb.csv", "Site,Rack\nA,1\n").is_err());
+    }
+
+    #[test]
+    fn retired_devices_that_answer_fail_and_planned_ones_only_warn() {
+        let csv = "Name,Status,IP Address\n\
+                   up,Active,192.0.2.1\n\
+                   ghost,Offline,192.0.2.2\n\
+                   soon,Planned,192.0.2.3\n\
+                   early,Staged,192.0.2.4\n\
+                   gone,Decommissioning,192.0.2.5\n";
+        let t = Topology {
+            allow_unknown: true,
+            ..parse_netbox("nb.csv", csv).unwrap()
+        };
+        let answering = [
+            ("192.0.2.1", "up"),
+            ("192.0.2.2", "ghost"),
+            ("192.0.2.4", "early"),
+        ]
+        .iter()
+        .map(|(ip, name)| crate::diff::tests::dev(ip, Some(name)))
+        .collect();
+        let scan = crate::diff::tests::scan("2026-11-25T10:00:00.000Z", answering);
+        let c = check(&t, "nb.csv", &scan);
+        let verdicts: Vec<Verdict> = c.results.iter().map(Outcome::verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                Verdict::Pass,
+                Verdict::Fail,
+                Verdict::Warn,
+                Verdict::Warn,
+                Verdict::Pass
+            ]
+        );
+        assert!(
+            c.results[1].detail.contains("offline or decommissioned"),
+            "{:?}",
+            c.results[1]
+        );
+        assert_eq!((c.passed, c.failed, c.warnings), (4, 1, 2));
     }
 
     #[test]
