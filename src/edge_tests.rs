@@ -788,26 +788,19 @@ fn sweep_reply(version: Version, community: &str, req_id: i32, response: bool) -
 #[test]
 fn sweep_answers_name_the_credential_that_answered() {
     let comms: [Named<Secret>; 2] = ["public".into(), "s3cret".into()];
-    let a = snmp::decode_sweep_reply(
-        &sweep_reply(Version::V2C, "s3cret", 42, true),
-        42,
-        &comms,
-        IP,
-    )
-    .expect("an answer");
+    let (id, a) =
+        snmp::decode_sweep_reply(&sweep_reply(Version::V2C, "s3cret", 42, true), &comms, IP)
+            .expect("an answer");
+    assert_eq!(id, 42, "the id is the sweep's to match");
     assert_eq!(
         a.rank, 1,
         "credentials: public v2c, s3cret v2c, public v1, s3cret v1"
     );
     assert!(a.complete);
     assert_eq!(a.system.version, crate::vocab::SnmpVersion::V2c);
-    let a = snmp::decode_sweep_reply(
-        &sweep_reply(Version::V1, "public", 42, true),
-        42,
-        &comms,
-        IP,
-    )
-    .expect("a v1 answer");
+    let (_, a) =
+        snmp::decode_sweep_reply(&sweep_reply(Version::V1, "public", 42, true), &comms, IP)
+            .expect("a v1 answer");
     assert_eq!(a.rank, 2);
     // a community scoped elsewhere cannot have answered from here
     let scoped = [Named {
@@ -816,17 +809,13 @@ fn sweep_answers_name_the_credential_that_answered() {
         value: Secret::new("s3cret"),
     }];
     let reply = sweep_reply(Version::V2C, "s3cret", 42, true);
-    assert!(snmp::decode_sweep_reply(&reply, 42, &scoped, IP).is_none());
+    assert!(snmp::decode_sweep_reply(&reply, &scoped, IP).is_none());
 }
 
 #[test]
-fn sweep_answers_with_another_id_community_or_type_are_not_ours() {
+fn sweep_answers_with_another_community_version_or_type_are_not_ours() {
     let comms: [Named<Secret>; 1] = ["public".into()];
-    let r = |v, c, id, resp| snmp::decode_sweep_reply(&sweep_reply(v, c, id, resp), 42, &comms, IP);
-    assert!(
-        r(Version::V2C, "public", 41, true).is_none(),
-        "another request id"
-    );
+    let r = |v, c, id, resp| snmp::decode_sweep_reply(&sweep_reply(v, c, id, resp), &comms, IP);
     assert!(
         r(Version::V2C, "other", 42, true).is_none(),
         "a community we did not send"
@@ -835,7 +824,7 @@ fn sweep_answers_with_another_id_community_or_type_are_not_ours() {
         r(Version::V2C, "public", 42, false).is_none(),
         "a request, not an answer"
     );
-    assert!(snmp::decode_sweep_reply(&[0x30, 0x03, 0x02, 0x01], 42, &comms, IP).is_none());
+    assert!(snmp::decode_sweep_reply(&[0x30, 0x03, 0x02, 0x01], &comms, IP).is_none());
 }
 
 #[tokio::test(start_paused = true)]
@@ -887,7 +876,7 @@ mod sweep_edge {
             snmp_max_block: 65_536,
             answers: None,
             ident: 7,
-            req_id: 42,
+            ids: crate::probe::sweep::ReqIds::new(),
         }
     }
 
@@ -972,6 +961,52 @@ mod sweep_edge {
         let t = targets("192.0.2.1");
         let r = run(&net, &t, &opts(0)).await;
         assert!(r.icmp_alive.is_empty(), "{:?}", r.icmp_alive);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_from_another_address_is_the_asked_addresss_and_makes_nothing_alive() {
+        let mut net = lab();
+        // .3 is an agent that answers from .200 (its primary address),
+        // which is silent itself
+        net.answer_from.insert(ip(3), ip(200));
+        net.live.remove(&ip(3));
+        let t = targets("192.0.2.0/24");
+        let r = run(&net, &t, &opts(0)).await;
+        let a = r.snmp.get(&ip(3)).expect("credited to the address asked");
+        assert_eq!(a.system.answered_from, Some(ip(200)));
+        assert!(
+            !r.snmp.contains_key(&ip(200)),
+            "the silent address is not an agent"
+        );
+        assert!(!r.icmp_alive.contains(&ip(200)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn answers_from_another_port_or_with_an_id_never_sent_are_dropped() {
+        let mut net = lab();
+        net.wrong_id.insert(ip(3));
+        let t = targets("192.0.2.0/24");
+        let r = run(&net, &t, &opts(0)).await;
+        assert!(!r.snmp.contains_key(&ip(3)), "a forged or stale id");
+        assert!(r.foreign >= 1);
+        let mut net = lab();
+        net.answer_port = Some(1161);
+        let r = run(&net, &t, &opts(0)).await;
+        assert!(r.snmp.is_empty(), "port 161 only: {:?}", r.snmp.keys());
+    }
+
+    #[test]
+    fn request_ids_differ_by_destination_and_by_run_and_encode_in_four_bytes() {
+        let (a, b) = (
+            crate::probe::sweep::ReqIds::new(),
+            crate::probe::sweep::ReqIds::new(),
+        );
+        let ids: std::collections::BTreeSet<i32> = (1..=200).map(|n| a.id(ip(n))).collect();
+        assert!(ids.len() >= 199, "nearly all distinct: {}", ids.len());
+        assert!(ids.iter().all(|i| (0x0100_0000..=0x7FFF_FFFF).contains(i)));
+        assert_eq!(a.id(ip(1)), a.id(ip(1)), "stable within a run");
+        let same = (1..=50).filter(|n| a.id(ip(*n)) == b.id(ip(*n))).count();
+        assert!(same <= 1, "another run, other ids");
     }
 
     #[tokio::test(start_paused = true)]

@@ -79,7 +79,7 @@ pub use report::csv::interfaces as interfaces_csv;
 pub use report::explain::render as render_explain;
 pub use report::history::{render as render_history, render_device as render_history_device};
 pub use report::prom::previous_success as prometheus_previous_success;
-pub use report::text::one_line;
+pub use report::text::{one_line, terminal as terminal_text};
 pub use report::{prometheus as render_prometheus, render, Format, Primary, View};
 pub use topology::{check as check_topology, load as load_topology, parse_toml as parse_topology};
 pub use topology::{Check, Topology};

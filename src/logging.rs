@@ -65,9 +65,11 @@ where
             tracing::Level::DEBUG => "debug: ",
             tracing::Level::TRACE => "trace: ",
         };
-        write!(w, "netcensus: {level}")?;
-        ctx.field_format().format_fields(w.by_ref(), event)?;
-        writeln!(w)
+        let mut text = String::new();
+        ctx.field_format()
+            .format_fields(Writer::new(&mut text), event)?;
+        // messages quote paths and device text: no escape sequence passes
+        writeln!(w, "netcensus: {level}{}", netcensus::terminal_text(&text))
     }
 }
 
@@ -146,6 +148,6 @@ pub fn init(quiet: bool, verbose: u8, file: Option<&Path>, format: LogFormat) ->
 /// A reason the run fails that is not an error of the run itself (a
 /// baseline guard refusing): on stderr whatever the levels, and logged.
 pub fn failure(message: &str) {
-    eprintln!("netcensus: {message}");
+    eprintln!("netcensus: {}", netcensus::terminal_text(message));
     tracing::error!(target: "netcensus::exit", "{message}");
 }

@@ -108,7 +108,7 @@ fn main() -> ExitCode {
                 .collect();
             eprintln!(
                 "netcensus: {}",
-                parts.join("; ").trim_start_matches("error: ")
+                netcensus::terminal_text(parts.join("; ").trim_start_matches("error: "))
             );
             return ExitCode::from(EXIT_USAGE as u8);
         }
@@ -153,8 +153,12 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
-            // always on the terminal (cron mails it), whatever RUST_LOG says
-            eprintln!("netcensus: error: {e}");
+            // always on the terminal (cron mails it), whatever RUST_LOG says;
+            // errors quote inputs, and inputs may hold escape sequences
+            eprintln!(
+                "netcensus: error: {}",
+                netcensus::terminal_text(&e.to_string())
+            );
             tracing::error!(target: "netcensus::exit", "{e}");
             ExitCode::from(e.exit_code() as u8)
         }

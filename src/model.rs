@@ -59,6 +59,14 @@ pub struct Stats {
     pub devices: u64,
     /// Probe packets sent by the sweep (ICMP echo requests, SNMP GETs, TCP SYNs).
     pub packets_sent: u64,
+    /// Devices whose collection hit a bug in netcensus (an error entry
+    /// "internal error: …" says which); 0 in a healthy run.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub internal_errors: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One host that answered anything.
@@ -151,6 +159,11 @@ pub struct Snmp {
     /// a configuration file's set, or `community N` / `v3 user` for flags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
+    /// The address the sweep's answer came from, when not the one asked
+    /// (a multi-homed agent answering from its primary address): the
+    /// answer is this address's, and that one is not counted alive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_from: Option<std::net::IpAddr>,
     pub sys_name: Option<String>,
     pub sys_descr: Option<String>,
     pub sys_object_id: Option<String>,

@@ -49,7 +49,6 @@ fn rfc3339(t: SystemTime) -> String {
 #[derive(Debug, Clone, Copy)]
 struct Tags {
     ident: u16,
-    req_id: i32,
 }
 
 /// What the phases beside the SNMP phase found.
@@ -67,7 +66,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let started = SystemTime::now();
     let clock = std::time::Instant::now();
     let (ident, req_id) = run_tags();
-    let tags = Tags { ident, req_id };
+    let tags = Tags { ident };
     // The SNMP phase runs beside everything else: complete answers of the
     // sweep start it while the sweep is still going, the rest follow.
     let (ans_tx, ans_rx) = mpsc::unbounded_channel::<(IpAddr, SweepAnswer)>();
@@ -88,6 +87,7 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         tcp_alive: count(&|d| d.found_by.contains(&Protocol::Tcp)),
         devices: devices.len() as u64,
         packets_sent: f.packets,
+        internal_errors: count(&|d| d.errors.iter().any(|e| e.starts_with(INTERNAL_ERROR))),
     };
     Ok(ScanFile {
         schema: SCAN_SCHEMA.to_string(),
@@ -189,7 +189,7 @@ async fn front(
             snmp_max_block,
             answers: snmp_on(settings).then_some(ans_tx),
             ident: tags.ident,
-            req_id: tags.req_id,
+            ids: crate::probe::sweep::ReqIds::new(),
         },
         events,
         cancel,
@@ -362,6 +362,35 @@ fn receiver_stream<T>(rx: mpsc::UnboundedReceiver<T>) -> impl futures::Stream<It
     Box::pin(futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|x| (x, rx))
     }))
+}
+
+/// How a device's error entry for a panic begins (the scan's
+/// `stats.internal_errors` counts them).
+pub const INTERNAL_ERROR: &str = "internal error";
+
+/// `work`, or, if it panics (a bug, or a library's panic on an agent's
+/// answer), an error entry saying so: the device loses its data, never
+/// itself, and the scan goes on.
+async fn guarded(work: impl std::future::Future<Output = SnmpDone>) -> SnmpDone {
+    match futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(work)).await {
+        Ok(done) => done,
+        Err(panic) => SnmpDone {
+            errors: vec![format!(
+                "{INTERNAL_ERROR}: {} (collection stopped; please report it)",
+                panic_message(panic.as_ref())
+            )],
+            ..SnmpDone::default()
+        },
+    }
+}
+
+/// What a panic said, if it said it as text.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 /// A device's collection never takes longer than this many budgets of
@@ -579,8 +608,8 @@ async fn snmp_phase(
         let crowd = crowd.clone();
         let base = req_id.wrapping_add(i.wrapping_mul(1 << 20));
         async move {
-            let done = snmp_job(ip, job.clone(), &creds, opts, &what, base, crowd).await;
-            (ip, job, done)
+            let work = snmp_job(ip, job.clone(), &creds, opts, &what, base, crowd);
+            (ip, job, guarded(work).await)
         }
     };
     crate::probe::for_each_bounded(
@@ -635,6 +664,17 @@ async fn snmp_phase(
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[tokio::test]
+    async fn a_panic_while_collecting_is_the_devices_error_not_its_loss() {
+        let done = guarded(async { panic!("index out of bounds") }).await;
+        assert_eq!(
+            done.errors,
+            ["internal error: index out of bounds (collection stopped; please report it)"]
+        );
+        let fine = guarded(async { SnmpDone::default() }).await;
+        assert!(fine.errors.is_empty());
+    }
 
     fn ip(n: u8) -> IpAddr {
         IpAddr::from([192, 0, 2, n])

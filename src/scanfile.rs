@@ -15,7 +15,8 @@ pub fn load(path: &Path) -> Result<ScanFile, Error> {
         path: path.to_path_buf(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    let text = crate::source::read_input(path, crate::source::SCAN_FILE_MAX)
+        .map_err(|e| bad(e.to_string()))?;
     parse(&text).map_err(bad)
 }
 

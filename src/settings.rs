@@ -285,6 +285,73 @@ impl RunFiles {
     }
 }
 
+/// The largest values a scan accepts: beyond them a value is a typo (or
+/// would exhaust the machine), not a setting.
+const LIMITS: Limits = Limits {
+    rate: 10_000_000,
+    retries: 100,
+    count: 100_000,
+    concurrency: 65_536,
+    timeout: Duration::from_secs(3600),
+    interval: Duration::from_secs(60),
+    budget: Duration::from_secs(24 * 3600),
+};
+
+struct Limits {
+    rate: u32,
+    retries: u32,
+    count: u32,
+    concurrency: usize,
+    timeout: Duration,
+    interval: Duration,
+    budget: Duration,
+}
+
+/// Every scan value within [`LIMITS`], wherever it came from (a flag, the
+/// environment, the file's job, the profile); the message names the flag.
+fn check_limits(p: &ScanProfile) -> Result<(), String> {
+    let l = &LIMITS;
+    let over = |flag: &str, value: String, max: String| {
+        Err(format!("{flag} {value} is too large (at most {max})"))
+    };
+    let dur = |d: Duration| humantime::format_duration(d).to_string();
+    if p.rate > l.rate {
+        return over("--rate", p.rate.to_string(), l.rate.to_string());
+    }
+    for (flag, v) in [("--retries", p.retries), ("--snmp-retries", p.snmp_retries)] {
+        if v > l.retries {
+            return over(flag, v.to_string(), l.retries.to_string());
+        }
+    }
+    if p.count > l.count {
+        return over("--count", p.count.to_string(), l.count.to_string());
+    }
+    if p.snmp_concurrency == 0 {
+        return Err("--snmp-concurrency must be at least 1".into());
+    }
+    if p.snmp_concurrency > l.concurrency {
+        return over(
+            "--snmp-concurrency",
+            p.snmp_concurrency.to_string(),
+            l.concurrency.to_string(),
+        );
+    }
+    for (flag, v, max) in [
+        ("--timeout", p.timeout, l.timeout),
+        ("--snmp-timeout", p.snmp_timeout, l.timeout),
+        ("--interval", p.interval, l.interval),
+        ("--snmp-budget", p.snmp_budget, l.budget),
+    ] {
+        if v > max {
+            return over(flag, dur(v), dur(max));
+        }
+    }
+    if p.snmp_budget.is_zero() {
+        return Err("--snmp-budget must be longer than 0".into());
+    }
+    Ok(())
+}
+
 /// Resolve a request into settings: targets built, the profile loaded and
 /// overridden, every value checked (exit 2 with a one-line reason).
 pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
@@ -315,6 +382,7 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
     if p.timeout.is_zero() || p.snmp_timeout.is_zero() {
         return Err(Error::Usage("timeouts must be longer than 0".into()));
     }
+    check_limits(&p).map_err(Error::Usage)?;
     let (communities, usm) = offered(req)?;
     let tcp_ports = if req.tcp_ports.is_empty() {
         job.tcp_ports.clone().unwrap_or_default()
@@ -450,6 +518,25 @@ mod tests {
         let mut r = req(&["192.0.2.1"]);
         r.overrides.snmp_timeout = Some(Duration::ZERO);
         assert!(resolved(&r).unwrap_err().to_string().contains("timeouts"));
+        // values that would exhaust the machine, or panic a semaphore
+        let mut r = req(&["192.0.2.1"]);
+        r.overrides.snmp_concurrency = Some(usize::MAX);
+        assert_eq!(
+            resolved(&r).unwrap_err().to_string(),
+            "--snmp-concurrency 18446744073709551615 is too large (at most 65536)"
+        );
+        let mut r = req(&["192.0.2.1"]);
+        r.overrides.count = Some(u32::MAX);
+        assert!(resolved(&r)
+            .unwrap_err()
+            .to_string()
+            .contains("--count 4294967295"));
+        let mut r = req(&["192.0.2.1"]);
+        r.overrides.timeout = Some(Duration::from_secs(u64::MAX / 4));
+        assert!(resolved(&r)
+            .unwrap_err()
+            .to_string()
+            .starts_with("--timeout "));
         let mut r = req(&["192.0.2.1"]);
         r.communities = vec![Secret::new("")];
         assert!(resolved(&r)

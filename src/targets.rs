@@ -44,8 +44,9 @@ struct Span {
 }
 
 impl Span {
+    /// Addresses in the span; the whole IPv6 space (2^128) saturates.
     fn len(&self) -> u128 {
-        self.end - self.start + 1
+        self.end.saturating_sub(self.start).saturating_add(1)
     }
 }
 
@@ -112,7 +113,11 @@ impl TargetSet {
 
     /// Number of addresses to probe.
     pub fn len(&self) -> u128 {
-        self.v4.iter().chain(&self.v6).map(Span::len).sum()
+        self.v4
+            .iter()
+            .chain(&self.v6)
+            .map(Span::len)
+            .fold(0u128, u128::saturating_add)
     }
 
     /// True when there is nothing to probe.
@@ -476,6 +481,13 @@ mod tests {
             set(&["10.0.0.0-11.0.0.1"], &[]),
             Err(TargetError::TooLarge { .. })
         ));
+        // a range over all of IPv6 is the largest there is, not zero
+        assert!(matches!(
+            set(&["::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"], &[]),
+            Err(TargetError::TooLarge { .. })
+        ));
+        let all = [Token::arg("::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")];
+        assert_eq!(TargetSet::build(&all, &[], true).unwrap().len(), u128::MAX);
         let t = [Token::arg("10.0.0.0/7")];
         let s = TargetSet::build(&t, &[], true).unwrap();
         assert_eq!(s.len(), (1u128 << 25) - 2);

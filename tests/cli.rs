@@ -504,7 +504,7 @@ fn reports_in_every_format_from_one_run() {
         .code(0);
     assert!(std::fs::read_to_string(p("r.out"))
         .unwrap()
-        .starts_with("ip,id,name"));
+        .starts_with("\"ip\",\"id\",\"name\""));
     // JUnit needs a diff or a check: refused before any scan
     cmd_fails_with(&["report", &fx("scan.json"), "-o", &p("j.xml")], "JUnit");
     fails_with(&["10.0.0.1", "-o", &p("j.xml")], "JUnit");

@@ -113,7 +113,7 @@ fn csv_is_rfc4180_and_neutralises_formulas() {
     assert!(hostile[12].len() > 10_000, "data kept whole in CSV");
     let ifs = netcensus::interfaces_csv(&f.scan);
     insta::assert_snapshot!("interfaces_csv", ifs);
-    assert!(ifs.contains(",'=cmd,"));
+    assert!(ifs.contains(",\"'=cmd\","));
     insta::assert_snapshot!(
         "changes_csv",
         render(Format::Csv, &view(&f, Primary::Diff)).expect("csv")

@@ -133,6 +133,9 @@ pub async fn walk_rows(
     }
 }
 
+/// Most sub-identifiers an OID may have (RFC 2578 §3.5).
+pub const MAX_ARCS: usize = 128;
+
 /// File one answer's varbinds into their columns' rows; `false` when none
 /// advanced a column. A column ends when the answer leaves it, at
 /// endOfMibView, past `until`, on a non-increasing OID (a looping agent,
@@ -169,6 +172,18 @@ fn take(
             ));
             continue;
         }
+        if oid.len() > MAX_ARCS {
+            // RFC 2578 §3.5: at most 128 sub-identifiers. An agent growing
+            // its OIDs each answer would otherwise grow our next request
+            // past what can be encoded and sent
+            c.done = true;
+            out.stopped = Some(format!(
+                "agent answered an OID of {} arcs (at most {MAX_ARCS}) after {}",
+                oid.len(),
+                oid_string(&c.cursor)
+            ));
+            continue;
+        }
         c.cursor = oid.clone();
         progressed = true;
         let index = oid[c.prefix.len()..].to_vec();
@@ -180,4 +195,30 @@ fn take(
         out.rows.entry(index).or_default().insert(col, val);
     }
     progressed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oid_longer_than_128_arcs_ends_the_column_with_the_reason() {
+        let prefix = vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
+        let mut cols = vec![Column {
+            prefix: prefix.clone(),
+            cursor: prefix.clone(),
+            done: false,
+        }];
+        let mut out = Walked::default();
+        let ok = [prefix.as_slice(), &[1]].concat();
+        let long = [prefix.as_slice(), &[2; 119]].concat();
+        assert_eq!(long.len(), 129);
+        let vbs = vec![(ok, Val::Int(1)), (long, Val::Int(2))];
+        take(&mut cols, &[0], 1, vbs, None, 1000, &mut out);
+        assert!(cols[0].done);
+        assert_eq!(out.rows.len(), 1, "the row before it is kept");
+        assert!(out
+            .stopped
+            .is_some_and(|s| s.contains("129 arcs (at most 128)")));
+    }
 }

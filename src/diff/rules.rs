@@ -207,10 +207,12 @@ impl Rules {
     /// Read a rules file on top of these rules.
     pub fn load(&mut self, path: &Path) -> Result<(), Error> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-            file: file.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
+        let text = crate::source::read_input(path, crate::source::INPUT_MAX).map_err(|e| {
+            Error::Input {
+                file: file.clone(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            }
         })?;
         self.parse(&file, &text)
     }

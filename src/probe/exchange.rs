@@ -218,8 +218,11 @@ impl Exchange for CommunityExchange {
                 let data = self.buf.get(..n).unwrap_or_default();
                 let pdu =
                     Pdu::from_bytes(data).map_err(|e| AgentError::Garbage(format!("{e:?}")))?;
-                // not an answer, or another community's: not for us
+                // not an answer, or another version's or community's: not
+                // for us (the connected socket already took only the
+                // agent's address and port)
                 if pdu.message_type == MessageType::Response
+                    && pdu.version().ok() == Some(self.version)
                     && pdu.community == self.community.as_bytes()
                 {
                     return Ok(reply_of(&pdu));

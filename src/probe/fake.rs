@@ -377,6 +377,10 @@ pub struct FakeSweep {
     pub drop_echoes: u64,
     /// Answers come from this address instead (a multi-homed agent).
     pub answer_from: BTreeMap<IpAddr, IpAddr>,
+    /// SNMP answers come from this source port instead of 161.
+    pub answer_port: Option<u16>,
+    /// These agents answer with a request id we never sent.
+    pub wrong_id: std::collections::BTreeSet<IpAddr>,
     /// Every send, in order: (address, is SNMP).
     pub sent: Arc<Mutex<Vec<(IpAddr, bool)>>>,
 }
@@ -462,7 +466,18 @@ impl SweepLink for FakeSweepLink {
                         ..Snmp::default()
                     },
                 };
-                let _ = self.replies.send(SweepReply::Snmp(self.from(ip), answer));
+                let from =
+                    std::net::SocketAddr::new(self.from(ip), self.net.answer_port.unwrap_or(161));
+                let req_id = if self.net.wrong_id.contains(&ip) {
+                    pdu.req_id.wrapping_add(1)
+                } else {
+                    pdu.req_id
+                };
+                let _ = self.replies.send(SweepReply::Snmp {
+                    from,
+                    req_id,
+                    answer: Box::new(answer),
+                });
             }
             Some(Ok(()))
         })

@@ -46,7 +46,7 @@ pub fn version_of(v: Version) -> SnmpVersion {
 
 /// Device strings are data: keep them as sent, decoded lossily.
 fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    super::value::device_text(bytes)
 }
 
 fn oid_arcs(oid: &Oid<'_>) -> Option<Vec<u64>> {
@@ -113,18 +113,19 @@ pub struct SweepAnswer {
 }
 
 /// Decode a datagram received by the sweep socket from `from`: a Response
-/// with our request id and one of our communities that may be sent there.
+/// in a version and with a community we sent, one that may be sent there;
+/// with its request id (which address it answers is the sweep's to say).
 pub fn decode_sweep_reply(
     bytes: &[u8],
-    req_id: i32,
     communities: &[Named<Secret>],
     from: IpAddr,
-) -> Option<SweepAnswer> {
+) -> Option<(i32, SweepAnswer)> {
     let pdu = Pdu::from_bytes(bytes).ok()?;
-    if pdu.message_type != MessageType::Response || pdu.req_id != req_id {
+    if pdu.message_type != MessageType::Response {
         return None;
     }
     let version = pdu.version().ok()?;
+    // the version and community we sent, and one allowed at this address
     let rank = credentials(communities, &[]).iter().position(|c| {
         c.scope.covers(from)
             && match &c.value {
@@ -132,11 +133,12 @@ pub fn decode_sweep_reply(
                 Credential::Usm(_) => false,
             }
     })?;
-    Some(SweepAnswer {
+    let answer = SweepAnswer {
         rank,
         complete: pdu.error_status == 0,
         system: system_from_pdu(version, &pdu),
-    })
+    };
+    Some((pdu.req_id, answer))
 }
 
 // ---------------------------------------------------------------- sessions
@@ -191,7 +193,7 @@ pub fn system_from_varbinds(version: Version, vbs: &[VarBind]) -> Snmp {
             continue;
         };
         let text = || match val {
-            Val::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            Val::Bytes(b) => Some(super::value::device_text(b)),
             _ => None,
         };
         match (idx, val) {
@@ -216,10 +218,10 @@ mod tests {
     fn garbage_is_not_a_reply() {
         let communities: Vec<Named<Secret>> = vec!["public".into()];
         let from: IpAddr = [192, 0, 2, 1].into();
-        assert!(decode_sweep_reply(&[0x30, 0x82, 0xff], 1, &communities, from).is_none());
-        assert!(decode_sweep_reply(b"", 1, &communities, from).is_none());
+        assert!(decode_sweep_reply(&[0x30, 0x82, 0xff], &communities, from).is_none());
+        assert!(decode_sweep_reply(b"", &communities, from).is_none());
         // a request is not a response
         let req = encode_get(Version::V2C, b"public", 1, &SYSTEM_OIDS);
-        assert!(decode_sweep_reply(&req, 1, &communities, from).is_none());
+        assert!(decode_sweep_reply(&req, &communities, from).is_none());
     }
 }

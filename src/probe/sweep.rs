@@ -48,9 +48,35 @@ pub struct SweepOptions {
     /// Complete SNMP answers are sent here as they arrive, so that the
     /// next stage can start on them while the sweep goes on.
     pub answers: Option<mpsc::UnboundedSender<(IpAddr, SweepAnswer)>>,
-    /// Marks our ICMP echoes and SNMP requests of this run.
+    /// Marks our ICMP echoes of this run.
     pub ident: u16,
-    pub req_id: i32,
+    /// The SNMP request id of each destination.
+    pub ids: ReqIds,
+}
+
+/// The sweep's SNMP request ids: one per destination, a keyed hash of the
+/// address (SipHash, keyed from the OS's random source once per run). An
+/// answer is taken for the address whose id it carries, so a host that
+/// cannot see our requests cannot guess an answer that counts, and a
+/// multi-homed agent answering from another of its addresses is credited
+/// to the address we asked.
+#[derive(Debug, Clone, Default)]
+pub struct ReqIds(std::collections::hash_map::RandomState);
+
+impl ReqIds {
+    /// A fresh key.
+    pub fn new() -> ReqIds {
+        ReqIds(std::collections::hash_map::RandomState::new())
+    }
+
+    /// The id of requests to `ip`: 0x0100_0000..=0x7FFF_FFFF, four bytes in
+    /// BER whatever the value.
+    pub fn id(&self, ip: IpAddr) -> i32 {
+        use std::hash::BuildHasher;
+        let h = self.0.hash_one(ip) % 0x7F00_0000;
+        // below 0x7F00_0000 + 0x0100_0000 = 2^31: always an i32
+        i32::try_from(h + 0x0100_0000).unwrap_or(i32::MAX)
+    }
 }
 
 /// What the sweep found.
@@ -64,13 +90,21 @@ pub struct SweepResult {
     pub send_errors: u64,
     /// Addresses whose complete answer went to `SweepOptions::answers`.
     pub dispatched: HashSet<IpAddr>,
+    /// SNMP answers taken for no address: from a port other than 161, or
+    /// with an id we did not send (late beyond the window, or forged).
+    pub foreign: u64,
 }
 
 /// A reply to the sweep: an echo reply, or an agent's answer.
 #[derive(Debug, Clone)]
 pub enum Reply {
     Icmp(IpAddr),
-    Snmp(IpAddr, SweepAnswer),
+    /// An SNMP answer from `from`, carrying request id `req_id`.
+    Snmp {
+        from: SocketAddr,
+        req_id: i32,
+        answer: Box<SweepAnswer>,
+    },
 }
 
 /// The sweep's side of the network edge: opens what the sweep sends with,
@@ -197,7 +231,6 @@ async fn open_sockets(
             let sock = Arc::new(UdpSocket::bind(bind).await.map_err(ProbeError::UdpSocket)?);
             let (rx_sock, tx) = (sock.clone(), tx.clone());
             let communities = opts.communities.clone();
-            let req_id = opts.req_id;
             s.tasks.push(tokio::spawn(async move {
                 let mut buf = vec![0u8; 65_535];
                 loop {
@@ -205,9 +238,16 @@ async fn open_sockets(
                     let Ok((n, from)) = rx_sock.recv_from(&mut buf).await else {
                         continue;
                     };
-                    let answer = decode_sweep_reply(&buf[..n], req_id, &communities, from.ip());
-                    if let Some(answer) = answer {
-                        if tx.send(Reply::Snmp(from.ip(), answer)).is_err() {
+                    let data = buf.get(..n).unwrap_or_default();
+                    if let Some((req_id, answer)) =
+                        decode_sweep_reply(data, &communities, from.ip())
+                    {
+                        let reply = Reply::Snmp {
+                            from,
+                            req_id,
+                            answer: Box::new(answer),
+                        };
+                        if tx.send(reply).is_err() {
                             break;
                         }
                     }
@@ -230,6 +270,41 @@ struct State<'a> {
     out: SweepResult,
     rx: mpsc::UnboundedReceiver<Reply>,
     events: &'a Events,
+    ids: &'a ReqIds,
+    /// Whom each recent SNMP request id was sent to.
+    asked: Asked,
+}
+
+/// The destinations of the SNMP requests of the last few timeouts, by
+/// request id: which address an answer from elsewhere belongs to. Bounded
+/// by rate × window, not by the target set.
+#[derive(Default)]
+struct Asked {
+    by_id: HashMap<i32, Option<IpAddr>>,
+    order: std::collections::VecDeque<(Instant, i32)>,
+    window: Duration,
+}
+
+impl Asked {
+    fn sent(&mut self, id: i32, ip: IpAddr, now: Instant) {
+        while let Some(&(t, old)) = self.order.front() {
+            if t + self.window > now {
+                break;
+            }
+            self.order.pop_front();
+            self.by_id.remove(&old);
+        }
+        // two addresses of one id at once: neither is taken on its id alone
+        let entry = self.by_id.entry(id).or_insert(Some(ip));
+        if *entry != Some(ip) {
+            *entry = None;
+        }
+        self.order.push_back((now, id));
+    }
+
+    fn whom(&self, id: i32) -> Option<IpAddr> {
+        self.by_id.get(&id).copied().flatten()
+    }
 }
 
 impl<'a> State<'a> {
@@ -245,6 +320,12 @@ impl<'a> State<'a> {
             out: SweepResult::default(),
             rx,
             events,
+            ids: &opts.ids,
+            asked: Asked {
+                // answers later than this are not waited for anyway
+                window: opts.timeout.saturating_mul(4),
+                ..Asked::default()
+            },
         }
     }
 
@@ -255,7 +336,25 @@ impl<'a> State<'a> {
                     self.events.emit(Event::Found { ip, by: "icmp" });
                 }
             }
-            Reply::Snmp(ip, answer) => {
+            Reply::Snmp {
+                from,
+                req_id,
+                mut answer,
+            } => {
+                if from.port() != SNMP_PORT {
+                    self.out.foreign += 1;
+                    return;
+                }
+                // the address asked: the one whose id the answer carries
+                let ip = if self.ids.id(from.ip()) == req_id {
+                    from.ip()
+                } else if let Some(asked) = self.asked.whom(req_id) {
+                    answer.system.answered_from = Some(from.ip());
+                    asked
+                } else {
+                    self.out.foreign += 1;
+                    return;
+                };
                 if !self.targets.contains(ip) {
                     return;
                 }
@@ -266,12 +365,12 @@ impl<'a> State<'a> {
                 };
                 if answer.complete && !self.out.dispatched.contains(&ip) {
                     if let Some(tx) = self.answers {
-                        if tx.send((ip, answer.clone())).is_ok() {
+                        if tx.send((ip, (*answer).clone())).is_ok() {
                             self.out.dispatched.insert(ip);
                         }
                     }
                 }
-                self.out.snmp.insert(ip, answer);
+                self.out.snmp.insert(ip, *answer);
                 if first {
                     self.events.emit(Event::Found { ip, by: "snmp" });
                 }
@@ -422,7 +521,9 @@ pub async fn sweep_over(
             pacer.tick().await;
             advanced += 1;
             let requests = if need_snmp {
-                gets.for_ip(ip, pass == opts.retries)
+                let id = opts.ids.id(ip);
+                st.asked.sent(id, ip, Instant::now());
+                gets.for_ip(ip, pass == opts.retries, id)
             } else {
                 Vec::new()
             };
@@ -448,8 +549,7 @@ pub async fn sweep_over(
 /// which every silent address reaches anyway; each only where its
 /// community's scope covers the address.
 struct Gets<'a> {
-    v2c: Vec<Vec<u8>>,
-    v1: Vec<Vec<u8>>,
+    communities: &'a [Named<Secret>],
     scopes: Vec<&'a Scope>,
     scoped: bool,
 }
@@ -458,8 +558,7 @@ impl<'a> Gets<'a> {
     fn new(opts: &'a SweepOptions) -> Gets<'a> {
         let scopes: Vec<&Scope> = opts.communities.iter().map(|c| &c.scope).collect();
         Gets {
-            v2c: system_gets(opts, Version::V2C),
-            v1: system_gets(opts, Version::V1),
+            communities: &opts.communities,
             scoped: scopes.iter().any(|s| !s.0.is_empty()),
             scopes,
         }
@@ -470,25 +569,21 @@ impl<'a> Gets<'a> {
         !self.scoped || self.scopes.iter().any(|s| s.covers(ip))
     }
 
-    /// The GETs for `ip` in this pass (`last`: with the v1 ones).
-    fn for_ip(&self, ip: IpAddr, last: bool) -> Vec<&[u8]> {
-        let v1: &[Vec<u8>] = if last { &self.v1 } else { &[] };
-        self.v2c
+    /// The GETs for `ip` in this pass (`last`: with the v1 ones), with
+    /// request id `id`.
+    fn for_ip(&self, ip: IpAddr, last: bool, id: i32) -> Vec<Vec<u8>> {
+        let versions: &[Version] = if last {
+            &[Version::V2C, Version::V1]
+        } else {
+            &[Version::V2C]
+        };
+        versions
             .iter()
-            .zip(&self.scopes)
-            .chain(v1.iter().zip(&self.scopes))
-            .filter(|(_, scope)| !self.scoped || scope.covers(ip))
-            .map(|(get, _)| get.as_slice())
+            .flat_map(|v| self.communities.iter().map(move |c| (v, c)))
+            .filter(|(_, c)| !self.scoped || c.scope.covers(ip))
+            .map(|(v, c)| encode_get(*v, c.value.expose().as_bytes(), id, &SYSTEM_OIDS))
             .collect()
     }
-}
-
-/// The sweep's GET of the system group, one per community, in `v`.
-fn system_gets(opts: &SweepOptions, v: Version) -> Vec<Vec<u8>> {
-    opts.communities
-        .iter()
-        .map(|c| encode_get(v, c.value.expose().as_bytes(), opts.req_id, &SYSTEM_OIDS))
-        .collect()
 }
 
 /// One address's probes: its echo (of sequence `echo`) and its SNMP GETs.
@@ -497,7 +592,7 @@ async fn send_probes(
     out: &mut SweepResult,
     ip: IpAddr,
     echo: Option<u16>,
-    requests: &[&[u8]],
+    requests: &[Vec<u8>],
 ) {
     if let Some(seq) = echo {
         tally(out, link.echo(ip, seq).await);

@@ -65,7 +65,7 @@ impl Val {
     /// The value as text: strings lossily decoded, numbers and OIDs printed.
     pub fn as_text(&self) -> Option<String> {
         match self {
-            Val::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            Val::Bytes(b) => Some(device_text(b)),
             Val::Oid(o) => Some(oid_string(o)),
             Val::Ip(a) => Some(std::net::Ipv4Addr::from(*a).to_string()),
             other => other.as_i64().map(|n| n.to_string()),
@@ -73,11 +73,44 @@ impl Val {
     }
 }
 
+/// Longest device string kept, in bytes: a sysDescr is a few hundred; an
+/// agent sending 60 kB strings must not make every report that size.
+pub const TEXT_MAX: usize = 4096;
+
+/// A device string as we keep it: decoded lossily (data, not markup) and
+/// at most [`TEXT_MAX`] bytes, a longer one cut on a character boundary
+/// and flagged with how long it was.
+pub fn device_text(bytes: &[u8]) -> String {
+    if bytes.len() <= TEXT_MAX {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut t = String::from_utf8_lossy(&bytes[..TEXT_MAX]).into_owned();
+    // the cut may split a character: drop its replacement mark
+    if t.ends_with('\u{FFFD}') {
+        t.pop();
+    }
+    format!("{t}… [cut: {} bytes sent]", bytes.len())
+}
+
 /// One variable binding, owned.
 pub type VarBind = (Vec<u64>, Val);
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_device_strings_are_cut_and_say_so() {
+        assert_eq!(super::device_text(b"short"), "short");
+        let long = "é".repeat(30_000);
+        let t = super::device_text(long.as_bytes());
+        assert!(t.len() < super::TEXT_MAX + 40, "{}", t.len());
+        assert!(
+            t.ends_with("… [cut: 60000 bytes sent]"),
+            "{}",
+            &t[t.len() - 40..]
+        );
+        assert!(!t.contains('\u{FFFD}'));
+    }
+
     use super::*;
 
     #[test]

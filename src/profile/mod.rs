@@ -923,10 +923,12 @@ impl Profiles {
                 if !path.exists() {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).map_err(|source| ProfileError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
+                let text = crate::source::read_input(&path, crate::source::INPUT_MAX).map_err(
+                    |source| ProfileError::Read {
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
                 let file = path.display().to_string();
                 match name {
                     "vendors.toml" => p.add_vendors(&file, &text)?,

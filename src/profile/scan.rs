@@ -452,10 +452,13 @@ impl ScanProfile {
                 }
             }
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| ProfileError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text =
+            crate::source::read_input(&path, crate::source::INPUT_MAX).map_err(|source| {
+                ProfileError::Read {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
         let name = path.file_stem().map_or(name_or_path.to_string(), |s| {
             s.to_string_lossy().into_owned()
         });

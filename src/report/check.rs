@@ -31,5 +31,6 @@ pub fn render(c: &Check) -> String {
         c.failed,
         if c.failed > 0 { ": CHECK FAILED" } else { "" }
     ));
-    out
+    // the topology's name and times come from files
+    crate::report::text::terminal(&out)
 }

@@ -1,19 +1,38 @@
 //! CSV (RFC 4180, via the csv crate): devices, interfaces, drift changes
-//! or check results, one row each, with a header row. Cells that a
-//! spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
-//! tab or carriage return) get a leading `'`, so a device naming itself
-//! `=HYPERLINK(...)` stays text.
+//! or check results, one row each, with a header row, every cell quoted.
+//! Cells that a spreadsheet would run as a formula (starting, after any
+//! leading whitespace, with `=`, `+`, `-`, `@`, their full-width forms,
+//! tab or carriage return) get a leading `'`, and so does every part after
+//! a `;` (the field separator of many locales), so a device naming itself
+//! `=HYPERLINK(...)` or ` ;=cmd|...` stays text.
 
 use crate::diff::Diff;
 use crate::model::{Device, ScanFile};
 use crate::topology::Check;
 
-/// Neutralise formula injection.
+/// Does a spreadsheet read `part` as a formula?
+fn formula(part: &str) -> bool {
+    let first = part.trim_start_matches(|c: char| c.is_whitespace() && c != '\t' && c != '\r');
+    matches!(
+        first.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠')
+    )
+}
+
+/// Neutralise formula injection: a `'` before the cell, and after each
+/// `;`, whose text a spreadsheet would run.
 pub fn cell(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
+    let mut out = String::with_capacity(s.len() + 1);
+    for (i, part) in s.split(';').enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if formula(part) {
+            out.push('\'');
+        }
+        out.push_str(part);
     }
+    out
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -23,6 +42,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn write(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Always)
         .from_writer(Vec::new());
     // writing into memory cannot fail
     let _ = w.write_record(header);
@@ -182,4 +202,29 @@ pub fn results(c: &Check) -> String {
         ]
     });
     write(&header, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_text_wherever_a_spreadsheet_would_start_one() {
+        for (given, want) in [
+            ("=1+1", "'=1+1"),
+            ("  =cmd|' /C calc'!A0", "'  =cmd|' /C calc'!A0"),
+            ("a;=cmd", "a;'=cmd"),
+            ("a; @SUM(1)", "a;' @SUM(1)"),
+            ("＝HYPERLINK(\"x\")", "'＝HYPERLINK(\"x\")"),
+            ("\u{3000}+1", "'\u{3000}+1"),
+            ("-5 dBm", "'-5 dBm"),
+            ("core-rtr-1", "core-rtr-1"),
+            ("a;b", "a;b"),
+        ] {
+            assert_eq!(cell(given), want, "{given:?}");
+        }
+        // every cell quoted: no separator inside a value splits it
+        let text = write(&["a"], std::iter::once(vec![cell("x,y;z")]));
+        assert_eq!(text, "\"a\"\r\n\"x,y;z\"\r\n");
+    }
 }

@@ -14,7 +14,7 @@ pub fn render(d: &Diff) -> String {
     );
     if d.changes.is_empty() {
         out.push_str("no drift\n");
-        return out;
+        return crate::report::text::terminal(&out);
     }
     let kind_w = KINDS.iter().map(|k| k.name().len()).max().unwrap_or(8);
     let ip_w = d.changes.iter().map(|c| c.ip.len()).max().unwrap_or(2);
@@ -28,5 +28,6 @@ pub fn render(d: &Diff) -> String {
         ));
     }
     out.push_str(&format!("{} change(s): {}\n", d.changes.len(), d.tally()));
-    out
+    // the header's times come from files: as safe as the device text
+    crate::report::text::terminal(&out)
 }

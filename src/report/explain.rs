@@ -90,7 +90,8 @@ pub fn render(d: &Device, p: &Profiles) -> String {
             let _ = writeln!(o, "         ✓ {c}");
         }
     }
-    o
+    // device strings are data: no escape sequence reaches the terminal
+    super::text::terminal(&o)
 }
 
 /// The classification facts collected, line by line.

@@ -27,6 +27,16 @@ pub fn one_line(text: &str, max: usize) -> String {
     )
 }
 
+/// Text of many lines, safe for a terminal: every control character but
+/// the newline (escape sequences, carriage returns, backspaces) becomes a
+/// space. For whole documents (explain, drift, check, errors) whose parts
+/// come from devices and files.
+pub fn terminal(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
+        .collect()
+}
+
 fn cut(text: &str, max: usize) -> String {
     if text.chars().count() > max {
         let kept: String = text.chars().take(max.saturating_sub(1)).collect();

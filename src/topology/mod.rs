@@ -27,7 +27,7 @@ use toml::Spanned;
 
 use crate::error::Error;
 
-use crate::source::line_of;
+use crate::source::{line_of, Lines};
 use crate::vocab::Role;
 
 mod check;
@@ -148,11 +148,12 @@ impl Outcome {
 /// Read a topology: NetBox CSV (`.csv`), YAML (`.yaml`, `.yml`), else TOML.
 pub fn load(path: &Path) -> Result<Topology, Error> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Input {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    let text =
+        crate::source::read_input(path, crate::source::INPUT_MAX).map_err(|e| Error::Input {
+            file: file.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -169,15 +170,15 @@ pub fn load(path: &Path) -> Result<Topology, Error> {
 trait Located {
     fn value(&self) -> &str;
     /// The line of this value, written under `key`, at or after `from`.
-    fn line(&self, text: &str, from: usize, key: &str) -> usize;
+    fn line(&self, text: &Lines, from: usize, key: &str) -> usize;
 }
 
 impl Located for Spanned<String> {
     fn value(&self) -> &str {
         self.get_ref()
     }
-    fn line(&self, text: &str, _from: usize, _key: &str) -> usize {
-        line_of(text, self.span().start)
+    fn line(&self, text: &Lines, _from: usize, _key: &str) -> usize {
+        text.line(self.span().start)
     }
 }
 
@@ -185,12 +186,10 @@ impl Located for String {
     fn value(&self) -> &str {
         self
     }
-    fn line(&self, text: &str, from: usize, key: &str) -> usize {
-        text.lines()
-            .enumerate()
-            .skip(from.saturating_sub(1))
+    fn line(&self, text: &Lines, from: usize, key: &str) -> usize {
+        text.from(from)
             .find(|(_, l)| l.contains(key) && l.contains(self.as_str()))
-            .map_or(0, |(i, _)| i + 1)
+            .map_or(0, |(i, _)| i)
     }
 }
 
@@ -253,6 +252,7 @@ pub fn parse_yaml(file: &str, text: &str) -> Result<Topology, Error> {
 
 /// Validate a parsed topology into expectations.
 fn build<S: Located>(file: &str, text: &str, raw: RawTopology<S>) -> Result<Topology, Error> {
+    let text = &Lines::new(text);
     let err = |line: usize, message: String| Error::Input {
         file: file.to_string(),
         line,
