@@ -989,10 +989,21 @@ mod sweep_edge {
         let r = run(&net, &t, &opts(0)).await;
         assert!(!r.snmp.contains_key(&ip(3)), "a forged or stale id");
         assert!(r.foreign >= 1);
+        assert!(
+            r.faults[&ip(3)].contains("which it was not sent"),
+            "{:?}",
+            r.faults
+        );
         let mut net = lab();
         net.answer_port = Some(1161);
         let r = run(&net, &t, &opts(0)).await;
         assert!(r.snmp.is_empty(), "port 161 only: {:?}", r.snmp.keys());
+        let mut net = lab();
+        net.garbled.insert(ip(3));
+        let r = run(&net, &t, &opts(0)).await;
+        assert!(
+            r.faults[&ip(3)].starts_with("answered SNMP with a 12-byte datagram that is not SNMP")
+        );
     }
 
     #[test]

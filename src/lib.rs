@@ -38,6 +38,10 @@ mod vocab;
 #[cfg(test)]
 mod edge_tests;
 
+/// Entry points of the fuzz targets (`fuzz/`); not an API.
+#[doc(hidden)]
+pub mod fuzzing;
+
 // Errors and exit codes.
 pub use error::{Error, EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE};
 

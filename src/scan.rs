@@ -118,7 +118,11 @@ fn devices(
         .found
         .iter()
         .map(|ip| {
-            let done = snmp_done.remove(ip).unwrap_or_default();
+            let mut done = snmp_done.remove(ip).unwrap_or_default();
+            // what was wrong with its answers to the sweep
+            if let Some(fault) = f.sweep.faults.get(ip) {
+                done.errors.push(fault.clone());
+            }
             let icmp = icmp_stats.remove(ip);
             let by = found_by(*ip, f, &done);
             assemble(*ip, by, icmp, f.tcp_found.get(ip).copied(), done, settings)
@@ -684,6 +688,7 @@ mod tests {
         SweepAnswer {
             rank,
             complete,
+            unasked: 0,
             system: Snmp {
                 version: crate::vocab::SnmpVersion::V2c,
                 ..Snmp::default()

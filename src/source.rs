@@ -16,7 +16,15 @@ pub const INPUT_MAX: u64 = 64 << 20;
 /// is a file larger than `max`, before it is read into memory.
 pub fn read_input(path: &Path, max: u64) -> std::io::Result<String> {
     let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
-    let file = std::fs::File::open(path)?;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer before we can
+    // see it is one (no effect on regular files)
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?
+    };
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(invalid("not a regular file".into()));

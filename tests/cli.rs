@@ -841,3 +841,117 @@ fn the_prometheus_file_parses_with_the_prometheus_client_and_keeps_its_success_t
     assert_eq!(success(&second), success(&first));
     assert!(success(&first).is_some());
 }
+
+#[test]
+fn a_corrupt_truncated_or_huge_scan_file_exits_2_and_is_left_as_it_was() {
+    let d = tempfile::tempdir().unwrap();
+    let fx = |n: &str| format!("{}/tests/fixtures/{n}", env!("CARGO_MANIFEST_DIR"));
+    let whole = std::fs::read(fx("baseline.json")).unwrap();
+    let cases: [(&str, Vec<u8>); 3] = [
+        ("truncated.json", whole[..whole.len() / 2].to_vec()),
+        ("binary.json", b"\x00\xff\xfe\x01 not json".to_vec()),
+        ("wrong.json", br#"{"schema": "netcensus/scan/v9"}"#.to_vec()),
+    ];
+    for (name, bytes) in &cases {
+        let p = d.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let p = p.to_str().unwrap();
+        for args in [
+            vec!["diff", p, &fx("scan.json")],
+            vec!["report", p],
+            vec!["baseline", "save", p, "-o", p],
+        ] {
+            cmd_fails_with(&args, name);
+        }
+        assert_eq!(
+            &std::fs::read(d.path().join(name)).unwrap(),
+            bytes,
+            "{name} untouched"
+        );
+    }
+    // a file larger than any scan file may be is refused before it is read
+    let huge = d.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    cmd_fails_with(
+        &["report", huge.to_str().unwrap()],
+        "more than the 1073741824 this file may have",
+    );
+    // a FIFO would block a reader for ever: refused
+    let fifo = d.path().join("fifo.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    cmd_fails_with(&["report", fifo.to_str().unwrap()], "not a regular file");
+}
+
+/// Kill `netcensus report` with SIGKILL at random points while it writes
+/// its outputs: each output is always a whole file, the previous run's or
+/// the new one, never a truncated one.
+#[test]
+fn outputs_survive_sigkill_at_any_point_whole() {
+    // enough devices that writing the outputs takes a second or two
+    const N: u32 = 20_000;
+    let d = tempfile::tempdir().unwrap();
+    let fx = format!("{}/tests/fixtures/scan.json", env!("CARGO_MANIFEST_DIR"));
+    let mut scan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fx).unwrap()).unwrap();
+    let one = scan["devices"][0].clone();
+    let devices: Vec<serde_json::Value> = (0..N)
+        .map(|n| {
+            let mut dev = one.clone();
+            dev["ip"] = format!("10.{}.{}.{}", 100 + (n >> 16), (n >> 8) & 255, n & 255).into();
+            dev["id"] = format!("dev-{n}").into();
+            dev
+        })
+        .collect();
+    scan["devices"] = devices.into();
+    let big = d.path().join("big.json");
+    std::fs::write(&big, serde_json::to_string(&scan).unwrap()).unwrap();
+    let outs = ["r.json", "r.csv", "r.html", "r.md"];
+    let run = || {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_netcensus"));
+        c.arg("report").arg(&big).arg("-q");
+        for o in outs {
+            c.arg("-o").arg(d.path().join(o));
+        }
+        c
+    };
+    assert!(run().status().unwrap().success());
+    let whole = |name: &str| {
+        let text = std::fs::read_to_string(d.path().join(name)).unwrap();
+        match name {
+            "r.json" => serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "r.csv" => text.ends_with("\r\n") && text.lines().count() == N as usize + 1,
+            "r.html" => text.trim_end().ends_with("</html>"),
+            // the last device's row, or the line saying the rest was cut
+            _ => {
+                text.contains("10\\.100.78.31")
+                    || text.contains("10.100.78.31")
+                    || text.contains(" more devices")
+            }
+        }
+    };
+    let mut killed_mid_run = 0;
+    for i in 0..12u64 {
+        let mut child = run().spawn().unwrap();
+        // spread the kills over the run (a whole run takes well over this)
+        std::thread::sleep(std::time::Duration::from_millis(20 + i * 131 % 1500));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if !status.success() {
+            killed_mid_run += 1;
+        }
+        for o in outs {
+            assert!(whole(o), "{o} not whole after a kill at try {i}");
+        }
+    }
+    assert!(
+        killed_mid_run > 0,
+        "no run was killed before it ended: make the input bigger"
+    );
+}

@@ -1684,3 +1684,144 @@ fn unattended_runs_keep_history_guard_the_baseline_and_leak_no_secret() {
         }
     }
 }
+
+/// tests/lab/badagent.py in the lab namespace: one misbehaving agent per
+/// address (the addresses are added to the namespace and removed again).
+struct BadAgents {
+    child: std::process::Child,
+    addrs: Vec<String>,
+}
+
+impl BadAgents {
+    fn start(agents: &[(&str, &str)], extra: &[&str]) -> BadAgents {
+        use std::io::BufRead;
+        let addrs: Vec<String> = agents
+            .iter()
+            .map(|(_, a)| a.to_string())
+            .chain(extra.iter().map(|a| a.to_string()))
+            .collect();
+        for a in &addrs {
+            let route = |op: &str| {
+                Command::new("ip")
+                    .args(["-n", "ncs-lab", "route", op, "local", a, "dev", "lo"])
+                    .status()
+            };
+            let _ = route("del");
+            assert!(route("add").is_ok_and(|s| s.success()), "cannot add {a}");
+        }
+        let script = format!("{}/tests/lab/badagent.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", "ncs-lab", "/usr/bin/python3", &script])
+            .args(agents.iter().map(|(mode, addr)| format!("{mode}={addr}")))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        let out = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .expect("ready line");
+        assert_eq!(line.trim(), "badagent ready");
+        BadAgents { child, addrs }
+    }
+}
+
+impl Drop for BadAgents {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for a in &self.addrs {
+            let _ = Command::new("ip")
+                .args(["-n", "ncs-lab", "route", "del", "local", a, "dev", "lo"])
+                .status();
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn misbehaving_agents_get_errors_that_say_why_and_the_real_devices_stay_exact() {
+    let agents = [
+        ("malformed", "10.77.7.20"),
+        ("truncated", "10.77.7.21"),
+        ("wrongid", "10.77.7.22"),
+        ("huge", "10.77.7.23"),
+        ("nonincreasing", "10.77.7.24"),
+        ("endless", "10.77.7.25"),
+        ("late", "10.77.7.26"),
+        ("duplicate", "10.77.7.27"),
+        ("otheraddr", "10.77.7.28"),
+        ("silence", "10.77.7.30"),
+    ];
+    // .29: the address the otheraddr agent answers from (silent itself)
+    let _bad = BadAgents::start(&agents, &["10.77.7.29"]);
+    let t0 = std::time::Instant::now();
+    let r = scan(&[
+        "10.77.7.20-10.77.7.30",
+        "10.77.2.1",
+        "10.77.1.1",
+        "--inventory",
+        "--snmp-budget",
+        "3s",
+        "--snmp-timeout",
+        "500ms",
+        "--count",
+        "1",
+    ]);
+    let took = t0.elapsed();
+    assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    let scan = r.scan.expect("scan file");
+    // the real devices, exact
+    let sw = device(&scan, "10.77.2.1").expect("access-sw-1");
+    assert_eq!(sw["interfaces"].as_array().map(Vec::len), Some(19));
+    assert_eq!(sw["errors"], serde_json::json!([]));
+    assert_eq!(
+        device(&scan, "10.77.1.1").expect("core-rtr-1")["snmp"]["sys_name"],
+        "core-rtr-1"
+    );
+    let errors = |ip: &str| {
+        device(&scan, ip)
+            .map(|d| d["errors"].to_string())
+            .unwrap_or_default()
+    };
+    for (ip, why) in [
+        ("10.77.7.20", "not SNMP"),
+        ("10.77.7.21", "not SNMP"),
+        ("10.77.7.22", "which it was not sent"),
+        ("10.77.7.23", "not asked for"),
+    ] {
+        assert!(errors(ip).contains(why), "{ip}: {}", errors(ip));
+    }
+    for (ip, whys) in [
+        ("10.77.7.24", ["loops", "no progress"]),
+        ("10.77.7.25", ["row cap", "budget"]),
+        ("10.77.7.26", ["timeout", "budget"]),
+    ] {
+        let e = errors(ip);
+        assert!(whys.iter().any(|w| e.contains(w)), "{ip}: {e}");
+    }
+    let huge = device(&scan, "10.77.7.23").expect("huge");
+    let descr = huge["snmp"]["sys_descr"].as_str().expect("sysDescr");
+    assert!(
+        descr.len() < 4200 && descr.ends_with("[cut: 60000 bytes sent]"),
+        "{}",
+        descr.len()
+    );
+    // duplicates are skipped: the device is read whole, without an error
+    let dup = device(&scan, "10.77.7.27").expect("duplicate");
+    assert_eq!(dup["interfaces"].as_array().map(Vec::len), Some(4), "{dup}");
+    assert_eq!(dup["errors"], serde_json::json!([]));
+    // an answer from another address is the asked one's; that one is no agent
+    let multi = device(&scan, "10.77.7.28").expect("otheraddr");
+    assert_eq!(multi["snmp"]["answered_from"], "10.77.7.29");
+    let other = device(&scan, "10.77.7.29").expect(".29 answers ping");
+    assert!(other["snmp"].is_null(), "{other}");
+    // silence: found by ping, and nothing invented
+    let silent = device(&scan, "10.77.7.30").expect("silent");
+    assert!(
+        silent["snmp"].is_null() && silent["errors"] == serde_json::json!([]),
+        "{silent}"
+    );
+    println!("misbehaving-agent scan: {took:?}");
+}

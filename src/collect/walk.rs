@@ -197,6 +197,68 @@ fn take(
     progressed
 }
 
+/// The fuzz target's walk: answers made of `data` (each varbind's column,
+/// arcs and value from a few bytes) through [`take`], round after round.
+/// Whatever they are, every cursor only moves forward, the row cap holds,
+/// and the walk ends.
+#[doc(hidden)]
+pub fn fuzz_take(data: &[u8]) {
+    let prefixes = [
+        vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 2],
+        vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 10],
+    ];
+    let mut cols: Vec<Column> = prefixes
+        .iter()
+        .map(|p| Column {
+            prefix: p.clone(),
+            cursor: p.clone(),
+            done: false,
+        })
+        .collect();
+    let mut out = Walked::default();
+    let cap = 64;
+    let mut bytes = data.iter().copied();
+    loop {
+        let live: Vec<usize> = (0..cols.len()).filter(|i| !cols[*i].done).collect();
+        if live.is_empty() {
+            break;
+        }
+        let mut vbs = Vec::new();
+        for _ in 0..live.len() {
+            let (Some(which), Some(len)) = (bytes.next(), bytes.next()) else {
+                break;
+            };
+            let base = &prefixes[usize::from(which) % 2];
+            let mut oid = if which & 4 == 0 {
+                base.clone()
+            } else {
+                base[..base.len() - 1].to_vec()
+            };
+            let arc = u64::from(bytes.next().unwrap_or(1));
+            oid.extend(std::iter::repeat_n(arc, usize::from(len % 140)));
+            let val = match which >> 5 {
+                0 => Val::EndOfMibView,
+                1 => Val::Null,
+                _ => Val::Int(i64::from(len)),
+            };
+            vbs.push((oid, val));
+        }
+        if vbs.is_empty() {
+            break;
+        }
+        let before: Vec<Vec<u64>> = cols.iter().map(|c| c.cursor.clone()).collect();
+        let progressed = take(&mut cols, &live, live.len(), vbs, None, cap, &mut out);
+        for (c, b) in cols.iter().zip(&before) {
+            assert!(c.cursor >= *b, "a cursor went back");
+            assert!(c.cursor.len() <= MAX_ARCS, "an over-long OID was kept");
+        }
+        assert!(out.rows.len() <= cap, "the row cap holds");
+        if !progressed {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -381,6 +381,8 @@ pub struct FakeSweep {
     pub answer_port: Option<u16>,
     /// These agents answer with a request id we never sent.
     pub wrong_id: std::collections::BTreeSet<IpAddr>,
+    /// These agents answer with bytes that are not SNMP.
+    pub garbled: std::collections::BTreeSet<IpAddr>,
     /// Every send, in order: (address, is SNMP).
     pub sent: Arc<Mutex<Vec<(IpAddr, bool)>>>,
 }
@@ -441,6 +443,11 @@ impl SweepLink for FakeSweepLink {
         Box::pin(async move {
             let ip = to.ip();
             lock(&self.net.sent).push((ip, true));
+            if self.net.garbled.contains(&ip) {
+                let what = "12-byte datagram that is not SNMP (fake)".to_string();
+                let _ = self.replies.send(SweepReply::Garbled(self.from(ip), what));
+                return Some(Ok(()));
+            }
             let Ok(pdu) = snmp2::Pdu::from_bytes(datagram) else {
                 return Some(Ok(()));
             };
@@ -460,6 +467,7 @@ impl SweepLink for FakeSweepLink {
                 let answer = SweepAnswer {
                     rank,
                     complete: true,
+                    unasked: 0,
                     system: Snmp {
                         version: super::snmp::version_of(version),
                         sys_name: Some(name.clone()),

@@ -110,6 +110,9 @@ pub struct SweepAnswer {
     /// of the objects): the host then gets a full exchange afterwards.
     pub complete: bool,
     pub system: Snmp,
+    /// Objects in the answer that were not asked for (a broken or hostile
+    /// agent padding its answers).
+    pub unasked: usize,
 }
 
 /// Decode a datagram received by the sweep socket from `from`: a Response
@@ -133,10 +136,19 @@ pub fn decode_sweep_reply(
                 Credential::Usm(_) => false,
             }
     })?;
+    let unasked = pdu
+        .varbinds
+        .clone()
+        .filter(|(oid, _)| {
+            let arcs: Option<Vec<u64>> = oid.iter().map(Iterator::collect);
+            !arcs.is_some_and(|a| SYSTEM_OIDS.contains(&a.as_slice()))
+        })
+        .count();
     let answer = SweepAnswer {
         rank,
         complete: pdu.error_status == 0,
         system: system_from_pdu(version, &pdu),
+        unasked,
     };
     Some((pdu.req_id, answer))
 }

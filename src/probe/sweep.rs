@@ -93,12 +93,19 @@ pub struct SweepResult {
     /// SNMP answers taken for no address: from a port other than 161, or
     /// with an id we did not send (late beyond the window, or forged).
     pub foreign: u64,
+    /// What was wrong with what a target address sent (the first fault of
+    /// each): it becomes the device's error entry when nothing better
+    /// answered.
+    pub faults: HashMap<IpAddr, String>,
 }
 
 /// A reply to the sweep: an echo reply, or an agent's answer.
 #[derive(Debug, Clone)]
 pub enum Reply {
     Icmp(IpAddr),
+    /// A datagram from port 161 of `from` that is not SNMP (malformed or
+    /// truncated BER), with what was wrong.
+    Garbled(IpAddr, String),
     /// An SNMP answer from `from`, carrying request id `req_id`.
     Snmp {
         from: SocketAddr,
@@ -239,6 +246,15 @@ async fn open_sockets(
                         continue;
                     };
                     let data = buf.get(..n).unwrap_or_default();
+                    if from.port() == SNMP_PORT {
+                        if let Err(e) = snmp2::Pdu::from_bytes(data) {
+                            let what = format!("{n}-byte datagram that is not SNMP ({e:?})");
+                            if tx.send(Reply::Garbled(from.ip(), what)).is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                    }
                     if let Some((req_id, answer)) =
                         decode_sweep_reply(data, &communities, from.ip())
                     {
@@ -336,6 +352,7 @@ impl<'a> State<'a> {
                     self.events.emit(Event::Found { ip, by: "icmp" });
                 }
             }
+            Reply::Garbled(ip, what) => self.fault(ip, format!("answered SNMP with a {what}")),
             Reply::Snmp {
                 from,
                 req_id,
@@ -353,10 +370,18 @@ impl<'a> State<'a> {
                     asked
                 } else {
                     self.out.foreign += 1;
+                    self.fault(
+                        from.ip(),
+                        format!("answered SNMP with request id {req_id}, which it was not sent"),
+                    );
                     return;
                 };
                 if !self.targets.contains(ip) {
                     return;
+                }
+                if answer.unasked > 0 {
+                    let n = answer.unasked;
+                    self.fault(ip, format!("answered {n} object(s) it was not asked for"));
                 }
                 let first = match self.out.snmp.get(&ip) {
                     Some(have) if have.rank <= answer.rank => return,
@@ -375,6 +400,13 @@ impl<'a> State<'a> {
                     self.events.emit(Event::Found { ip, by: "snmp" });
                 }
             }
+        }
+    }
+
+    /// Note what was wrong with what `ip` sent, if it is a target.
+    fn fault(&mut self, ip: IpAddr, what: String) {
+        if self.targets.contains(ip) {
+            self.out.faults.entry(ip).or_insert(what);
         }
     }
 
