@@ -17,7 +17,17 @@ pub fn snmp_reply(data: &[u8]) {
     if let Ok(pdu) = snmp2::Pdu::from_bytes(data) {
         // every value converted and printed, as the collectors do
         for (oid, value) in pdu.varbinds.clone() {
-            let _ = oid.iter().map(Iterator::collect::<Vec<u64>>);
+            // the next request a walk would send from this OID
+            if let Some(arcs) = oid.iter().map(Iterator::collect::<Vec<u64>>) {
+                let msg = crate::probe::ber::encode_request(
+                    snmp2::Version::V2C,
+                    b"public",
+                    1,
+                    crate::probe::ber::RequestKind::GetNext,
+                    &[arcs.as_slice()],
+                );
+                assert!(msg.len() <= arcs.len() * 10 + 64, "encoding is bounded");
+            }
             let v = crate::probe::value::Val::from_value(&value);
             let _ = v.as_text();
             let _ = v.as_i64();

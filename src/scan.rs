@@ -463,11 +463,23 @@ async fn snmp_job(
                 timeout: crowd.timeout(opts.timeout),
                 ..opts
             };
-            match snmp::identify(network, ip, creds, first, skip, opts, req_id).await {
-                Ok((rank, system, agent)) => (system, agent, rank),
-                Err(errors) => {
+            // identification is the device's too: never past the cap
+            let cap = what.budget.saturating_mul(WALL_CAP);
+            let found = snmp::identify(network, ip, creds, first, skip, opts, req_id);
+            match tokio::time::timeout(cap, found).await {
+                Ok(Ok((rank, system, agent))) => (system, agent, rank),
+                Ok(Err(errors)) => {
                     return SnmpDone {
                         errors,
+                        ..SnmpDone::default()
+                    }
+                }
+                Err(_) => {
+                    return SnmpDone {
+                        errors: vec![format!(
+                            "identification cut off after {} s ({WALL_CAP} times the budget)",
+                            cap.as_secs_f64()
+                        )],
                         ..SnmpDone::default()
                     }
                 }

@@ -39,9 +39,11 @@ pub(crate) fn int_content(n: i64) -> Vec<u8> {
 
 fn oid_content(arcs: &[u64]) -> Vec<u8> {
     let mut out = Vec::with_capacity(arcs.len() + 2);
+    // an OID we did not make may hold any arcs: no overflow whatever they
+    // are (X.690 allows first arcs 0 to 2 only; others encode as sent, saturated)
     let (first, rest) = match arcs {
-        [a, b, rest @ ..] => (a * 40 + b, rest),
-        [a] => (a * 40, &[][..]),
+        [a, b, rest @ ..] => (a.saturating_mul(40).saturating_add(*b), rest),
+        [a] => (a.saturating_mul(40), &[][..]),
         [] => (0, &[][..]),
     };
     for &arc in std::iter::once(&first).chain(rest) {

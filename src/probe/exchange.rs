@@ -38,6 +38,21 @@ pub enum AgentError {
     /// worth a retry, and worth telling the operator.
     #[error("{0}")]
     Refused(String),
+    /// A request we will not send: larger than any SNMP message can be
+    /// (what an agent answering ever-longer OIDs would lead to).
+    #[error("a request of {0} bytes would exceed the largest SNMP message ({MAX_MESSAGE} bytes): not sent")]
+    TooLarge(usize),
+}
+
+/// The largest SNMP message over UDP: a datagram's largest IPv4 payload.
+pub const MAX_MESSAGE: usize = 65_507;
+
+/// At most how long the BER of `oids` as a request's varbinds is (each arc
+/// at most ten bytes, each varbind's framing and NULL value at most ten).
+fn request_bound(oids: &[Vec<u64>]) -> usize {
+    oids.iter()
+        .map(|o| o.len().saturating_mul(10).saturating_add(10))
+        .fold(256, usize::saturating_add)
 }
 
 /// One request as it goes on the wire.
@@ -197,6 +212,9 @@ impl Exchange for CommunityExchange {
                 req.kind,
                 &refs,
             );
+            if msg.len() > MAX_MESSAGE {
+                return Err(AgentError::TooLarge(msg.len()));
+            }
             self.socket
                 .send(&msg)
                 .await
@@ -286,6 +304,11 @@ fn refused(e: &snmp2::Error) -> bool {
 
 impl Exchange for UsmExchange {
     fn send<'a>(&'a mut self, req: Request<'a>) -> BoxFuture<'a, Result<(), AgentError>> {
+        // snmp2 encodes it later, in recv: bound it before it gets there
+        let bound = request_bound(req.oids);
+        if bound > MAX_MESSAGE {
+            return Box::pin(async move { Err(AgentError::TooLarge(bound)) });
+        }
         self.pending = Some((req.kind, req.oids.to_vec(), req.req_id));
         Box::pin(async { Ok(()) })
     }
@@ -430,5 +453,26 @@ fn reply_of(pdu: &Pdu<'_>) -> Reply {
                 (arcs, Val::from_value(&v))
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_request_bound_covers_the_longest_oids() {
+        // the longest OIDs a walk keeps: 128 arcs, the largest values
+        let long: Vec<u64> = [1, 3, 6, 1].into_iter().chain([u64::MAX; 124]).collect();
+        let oids = vec![long, vec![u64::MAX; 128]];
+        let bound = super::request_bound(&oids);
+        let refs: Vec<&[u64]> = oids.iter().map(Vec::as_slice).collect();
+        let msg = crate::probe::ber::encode_request(
+            snmp2::Version::V2C,
+            b"public",
+            1,
+            crate::probe::ber::RequestKind::Get,
+            &refs,
+        );
+        assert!(bound >= msg.len(), "{bound} < {}", msg.len());
+        assert!(super::request_bound(&vec![vec![1; 128]; 60]) > super::MAX_MESSAGE);
     }
 }

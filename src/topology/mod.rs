@@ -607,6 +607,25 @@ mod tests {
     }
 
     #[test]
+    fn eight_thousand_devices_parse_in_linear_time() {
+        let mut toml = String::new();
+        let mut yaml = String::from("device:\n");
+        for n in 0..8000u32 {
+            let ip = format!("10.{}.{}.{}", n >> 16, (n >> 8) & 255, n & 255);
+            toml.push_str(&format!("[[device]]\nip = \"{ip}\"\nname = \"sw-{n}\"\n\n"));
+            yaml.push_str(&format!("  - ip: {ip}\n    name: sw-{n}\n"));
+        }
+        let t = std::time::Instant::now();
+        let a = parse_toml("t.toml", &toml).unwrap();
+        let b = parse_yaml("t.yaml", &yaml).unwrap();
+        // a figure for the record, not a timed assertion
+        println!("8,000 topology devices, TOML and YAML: {:?}", t.elapsed());
+        assert_eq!((a.devices.len(), b.devices.len()), (8000, 8000));
+        assert_eq!(a.devices[7999].origin, "t.toml:31998");
+        assert_eq!(b.devices[7999].origin, "t.yaml:16000");
+    }
+
+    #[test]
     fn retired_devices_that_answer_fail_and_planned_ones_only_warn() {
         let csv = "Name,Status,IP Address\n\
                    up,Active,192.0.2.1\n\
