@@ -73,6 +73,18 @@ fn command() -> clap::Command {
     })
 }
 
+/// Raise the soft open-file limit to the hard one where allowed (each SNMP
+/// session holds a socket; 1024 is a common soft limit); the scan caps its
+/// sessions by whatever limit there is.
+fn raise_open_file_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut lim = getrlimit(Resource::Nofile);
+    if lim.current != lim.maximum {
+        lim.current = lim.maximum;
+        let _ = setrlimit(Resource::Nofile, lim);
+    }
+}
+
 fn main() -> ExitCode {
     let args = args();
     // the profiles are parsed for the help text only when help is asked
@@ -113,6 +125,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE as u8);
         }
     };
+    raise_open_file_limit();
     if let Err(e) = logging::init(cli.quiet, cli.verbose, cli.log.as_deref(), cli.log_format) {
         eprintln!("netcensus: error: {e}");
         return ExitCode::from(e.exit_code() as u8);

@@ -368,6 +368,29 @@ fn receiver_stream<T>(rx: mpsc::UnboundedReceiver<T>) -> impl futures::Stream<It
     }))
 }
 
+/// Descriptors kept free of SNMP sessions: the sweep's and echo phase's
+/// sockets, output files, the runtime's own.
+const FD_RESERVE: u64 = 64;
+
+/// At most `wanted` sessions at once, and no more than the open-file limit
+/// leaves room for (each session holds a socket): a limit of 1024 with
+/// `--snmp-concurrency 4096` would otherwise fail sessions with EMFILE,
+/// which look like silent agents.
+fn session_cap(wanted: usize) -> usize {
+    let lim = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let Some(soft) = lim.current else {
+        return wanted; // unlimited
+    };
+    let room = usize::try_from(soft.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+    let cap = wanted.min(room.max(1));
+    if cap < wanted {
+        tracing::info!(
+            "{cap} SNMP sessions at once, not {wanted}: the open-file limit is {soft} (ulimit -n)"
+        );
+    }
+    cap
+}
+
 /// How a device's error entry for a panic begins (the scan's
 /// `stats.internal_errors` counts them).
 pub const INTERNAL_ERROR: &str = "internal error";
@@ -617,6 +640,7 @@ async fn snmp_phase(
         retries: settings.scan.snmp_retries,
     };
     let crowd = Crowd::new();
+    let sessions = session_cap(settings.scan.snmp_concurrency);
     let mut again = Vec::new();
     let run = |((ip, job), i): ((IpAddr, SnmpJob), i32)| {
         let creds = creds.clone();
@@ -630,7 +654,7 @@ async fn snmp_phase(
     };
     crate::probe::for_each_bounded(
         jobs.zip(futures::stream::iter(0i32..)),
-        settings.scan.snmp_concurrency,
+        sessions,
         settings.scan.rate,
         cancel,
         run,
@@ -657,7 +681,7 @@ async fn snmp_phase(
     let offset = i32::try_from(out.len()).unwrap_or(i32::MAX);
     crate::probe::for_each_bounded(
         futures::stream::iter(again).zip(futures::stream::iter(offset..)),
-        settings.scan.snmp_concurrency,
+        sessions,
         settings.scan.rate,
         cancel,
         run,
@@ -680,6 +704,17 @@ async fn snmp_phase(
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn sessions_fit_in_the_open_file_limit() {
+        let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+        let cap = session_cap(usize::MAX);
+        match soft {
+            Some(soft) => assert!(cap as u64 <= soft.saturating_sub(FD_RESERVE).max(1)),
+            None => assert_eq!(cap, usize::MAX),
+        }
+        assert_eq!(session_cap(1), 1);
+    }
 
     #[tokio::test]
     async fn a_panic_while_collecting_is_the_devices_error_not_its_loss() {
