@@ -213,8 +213,8 @@ pub async fn interfaces(
             || tokio::time::Instant::now() >= opts.deadline
             || agent.out_of_time()
         {
-            w.stopped
-                .get_or_insert_with(|| "time budget exhausted".into());
+            let why = agent.spent_why().unwrap_or("time budget exhausted");
+            w.stopped.get_or_insert_with(|| why.into());
             break;
         }
         let oids: Vec<Vec<u64>> = batch.iter().map(|(_, _, o)| o.clone()).collect();

@@ -85,8 +85,12 @@ pub async fn walk_rows(
         if live.is_empty() {
             return out;
         }
-        if Instant::now() >= opts.deadline || agent.out_of_time() {
+        if Instant::now() >= opts.deadline {
             out.stopped = Some("time budget exhausted".into());
+            return out;
+        }
+        if let Some(why) = agent.spent_why() {
+            out.stopped = Some(why.into());
             return out;
         }
         let oids: Vec<Vec<u64>> = live.iter().map(|i| cols[*i].cursor.clone()).collect();

@@ -103,6 +103,11 @@ impl Agent {
         self.budget.as_ref().is_some_and(Budget::spent)
     }
 
+    /// Which of the device's budgets ran out (time, varbinds, bytes).
+    pub fn spent_why(&self) -> Option<&'static str> {
+        self.budget.as_ref().and_then(Budget::why_spent)
+    }
+
     /// A second conversation with the same agent and credential (its own
     /// socket), for reading slices of a big table side by side.
     pub fn sibling(&self, n: i32) -> Agent {
@@ -193,6 +198,9 @@ impl Agent {
             if let (Some((s0, r0)), Some((s1, r1))) = (before, exchange.bytes()) {
                 self.bytes_sent += s1.saturating_sub(s0);
                 self.bytes_received += r1.saturating_sub(r0);
+                if let Some(b) = &self.budget {
+                    b.read(0, r1.saturating_sub(r0));
+                }
             }
             match outcome {
                 Ok(Err(AgentError::NoAgent)) => return Err(AgentError::NoAgent),
@@ -223,6 +231,9 @@ impl Agent {
                     }
                     self.pdus_received += 1;
                     self.varbinds += reply.varbinds.len() as u64;
+                    if let Some(b) = &self.budget {
+                        b.read(reply.varbinds.len() as u64, 0);
+                    }
                     return owned(reply);
                 }
                 Err(_) => {

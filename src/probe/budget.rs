@@ -92,6 +92,14 @@ fn median(mut v: Vec<Duration>) -> Option<Duration> {
     Some(*v.select_nth_unstable(mid).1)
 }
 
+/// Most varbinds one device's collection reads: a chassis of 10,000
+/// ports with every column read is well under it; an agent inventing rows
+/// for ever is not.
+pub const DEVICE_VARBINDS: u64 = 2_000_000;
+/// Most bytes of answers one device's collection reads (v1/v2c; v3
+/// answers are counted in varbinds only).
+pub const DEVICE_BYTES: u64 = 256 << 20;
+
 /// One device's budget, shared by its sessions (the slices of a big table).
 #[derive(Clone)]
 pub struct Budget {
@@ -100,6 +108,8 @@ pub struct Budget {
     crowd: Arc<Crowd>,
     /// The wall-clock cap.
     cap: Instant,
+    /// Varbinds and bytes read so far, by every session of the device.
+    volume: Arc<(AtomicU64, AtomicU64)>,
 }
 
 impl Budget {
@@ -111,6 +121,7 @@ impl Budget {
             limit_ns,
             crowd,
             cap,
+            volume: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
         }
     }
 
@@ -150,15 +161,51 @@ impl Budget {
         self.crowd.timeout(configured)
     }
 
+    /// An answer of `varbinds` in `bytes` was read.
+    pub fn read(&self, varbinds: u64, bytes: u64) {
+        self.volume.0.fetch_add(varbinds, Ordering::Relaxed);
+        self.volume.1.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     /// Spent, or past the cap.
     pub fn spent(&self) -> bool {
-        self.left_ns.load(Ordering::Relaxed) == 0 || Instant::now() >= self.cap
+        self.why_spent().is_some()
+    }
+
+    /// Which of the device's budgets ran out, if one did.
+    pub fn why_spent(&self) -> Option<&'static str> {
+        if self.left_ns.load(Ordering::Relaxed) == 0 || Instant::now() >= self.cap {
+            Some("time budget exhausted")
+        } else if self.volume.0.load(Ordering::Relaxed) >= DEVICE_VARBINDS {
+            Some("varbind budget exhausted (2,000,000 read)")
+        } else if self.volume.1.load(Ordering::Relaxed) >= DEVICE_BYTES {
+            Some("byte budget exhausted (256 MiB read)")
+        } else {
+            None
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_agent_that_never_stops_sending_runs_out_of_varbinds_or_bytes() {
+        let cap = Instant::now() + Duration::from_secs(100);
+        let b = Budget::new(Duration::from_secs(10), Crowd::new(), cap);
+        let sibling = b.clone();
+        b.read(DEVICE_VARBINDS - 1, 10);
+        assert_eq!(b.why_spent(), None);
+        sibling.read(1, 10);
+        assert_eq!(
+            b.why_spent(),
+            Some("varbind budget exhausted (2,000,000 read)")
+        );
+        let c = Budget::new(Duration::from_secs(10), Crowd::new(), cap);
+        c.read(1, DEVICE_BYTES);
+        assert!(c.why_spent().is_some_and(|w| w.starts_with("byte budget")));
+    }
 
     fn ip(n: u8) -> IpAddr {
         IpAddr::from([192, 0, 2, n])
