@@ -7,8 +7,8 @@ use std::path::Path;
 
 use crate::error::Error;
 use crate::model::ScanFile;
-use crate::output::write_atomic;
-use crate::scanfile::to_json;
+use crate::output::write_atomic_with;
+use crate::scanfile::write_json;
 
 /// The baseline form of a scan: devices sorted by address, run costs dropped.
 pub fn normalise(scan: &ScanFile) -> ScanFile {
@@ -30,7 +30,8 @@ pub fn save(scan: &ScanFile, path: &Path) -> Result<(), Error> {
             path.display()
         )));
     }
-    write_atomic(path, to_json(&normalise(scan)).as_bytes())
+    let b = normalise(scan);
+    write_atomic_with(path, &mut |w| write_json(&b, w))
 }
 
 /// How many devices a new baseline may lose: a count, or a share of the

@@ -16,9 +16,9 @@ use serde::Serialize;
 use crate::diff::{diff, Kind, Rules};
 use crate::error::Error;
 use crate::model::{Device, ScanFile};
-use crate::output::write_atomic;
+use crate::output::write_atomic_with;
 use crate::pairing::{name_of, pair, Pairing};
-use crate::scanfile::to_json;
+use crate::scanfile::write_json;
 
 /// The copy of the newest scan, under a name that never changes (a file,
 /// not a symlink: it survives copying, rsync and web servers as it is).
@@ -107,9 +107,8 @@ pub fn keep(
         n = n.saturating_add(1);
         file = dir.join(format!("{PREFIX}{base}-{n}{SUFFIX}"));
     }
-    let json = to_json(scan);
-    write_atomic(&file, json.as_bytes())?;
-    write_atomic(&dir.join(LATEST), json.as_bytes())?;
+    write_atomic_with(&file, &mut |w| write_json(scan, w))?;
+    write_atomic_with(&dir.join(LATEST), &mut |w| write_json(scan, w))?;
     let mut removed = Vec::new();
     let files = list(dir)?;
     let cutoff = retention

@@ -54,7 +54,7 @@ pub use lock::{
     acquire as lock_baseline, check_distinct as check_lock_path, path_for as baseline_lock_path,
 };
 pub use model::{Device, ScanFile};
-pub use output::{check_writable, write_atomic};
+pub use output::{check_writable, write_atomic, write_atomic_with};
 pub use scanfile::load as load_scan_file;
 pub use scanfile::to_json;
 pub use vocab::{DeviceField, HealthCheck, HealthLevel, Role};
@@ -84,6 +84,6 @@ pub use report::explain::render as render_explain;
 pub use report::history::{render as render_history, render_device as render_history_device};
 pub use report::prom::previous_success as prometheus_previous_success;
 pub use report::text::{one_line, terminal as terminal_text};
-pub use report::{prometheus as render_prometheus, render, Format, Primary, View};
+pub use report::{prometheus as render_prometheus, render, write_json, Format, Primary, View};
 pub use topology::{check as check_topology, load as load_topology, parse_toml as parse_topology};
 pub use topology::{Check, Topology};

@@ -10,6 +10,15 @@ use crate::error::Error;
 
 /// Write `contents` to `path` atomically.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    write_atomic_with(path, &mut |w| w.write_all(contents))
+}
+
+/// Write what `fill` writes to `path` atomically, streamed through a
+/// buffer (a big scan file is never held in memory whole a second time).
+pub fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
     let wrap = |source| Error::Write {
         path: path.to_path_buf(),
         source,
@@ -28,7 +37,11 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode_for(path)))
         .map_err(wrap)?;
-    tmp.write_all(contents).map_err(wrap)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut w).map_err(wrap)?;
+        w.flush().map_err(wrap)?;
+    }
     tmp.as_file().sync_all().map_err(wrap)?;
     tmp.persist(path).map_err(|e| wrap(e.error))?;
     // the rename itself survives a power cut only once the directory is

@@ -59,10 +59,31 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// One JSON document as netcensus writes it, streamed to `w` (the same
+/// bytes as [`to_json`], without holding them all in memory).
+pub fn write_json<T: Serialize>(doc: &T, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
 /// One JSON document as netcensus writes it.
 pub fn to_json<T: Serialize>(doc: &T) -> String {
     // serializing plain data structs cannot fail
     let mut s = serde_json::to_string_pretty(doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod stream_tests {
+    #[test]
+    fn the_streamed_document_is_the_rendered_one() {
+        let scan = crate::diff::tests::scan(
+            "2026-11-25T10:00:00.000Z",
+            vec![crate::diff::tests::dev("192.0.2.1", Some("sw\"1\u{1b}"))],
+        );
+        let mut streamed = Vec::new();
+        super::write_json(&scan, &mut streamed).unwrap();
+        assert_eq!(String::from_utf8(streamed).unwrap(), super::to_json(&scan));
+    }
 }

@@ -77,6 +77,11 @@ pub fn emit(
             color: false,
             ..*view
         };
+        if *format == Format::Json {
+            // the biggest output: streamed to disk, never built whole
+            netcensus::write_atomic_with(path, &mut |w| netcensus::write_json(&file_view, w))?;
+            continue;
+        }
         let text = if *format == Format::Prometheus {
             // the last success time survives an interrupted run
             let before = std::fs::read_to_string(path).ok();

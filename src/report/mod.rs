@@ -204,3 +204,15 @@ pub fn prometheus(v: &View, previous_success: Option<f64>) -> Result<String, Uns
     }
     Ok(prom::render(v.scan, v.diff, v.check, previous_success))
 }
+
+/// `view` as JSON, streamed to `w`: the scan file (or diff, or check)
+/// exactly as [`render`] gives it, for outputs too big to build in memory
+/// first.
+pub fn write_json(v: &View, w: &mut dyn std::io::Write) -> Result<(), std::io::Error> {
+    let missing = || std::io::Error::other("json output needs a scan, a diff or a check");
+    match v.primary {
+        Primary::Scan => crate::scanfile::write_json(v.scan.ok_or_else(missing)?, w),
+        Primary::Diff => crate::scanfile::write_json(v.diff.ok_or_else(missing)?, w),
+        Primary::Check => crate::scanfile::write_json(v.check.ok_or_else(missing)?, w),
+    }
+}
