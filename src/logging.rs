@@ -73,14 +73,14 @@ where
     }
 }
 
-fn level(verbose: u8, floor: LevelFilter) -> LevelFilter {
-    let by_flag = match verbose {
+/// The level `-v` asks for: warnings, then info, debug, trace.
+fn level(verbose: u8) -> LevelFilter {
+    match verbose {
         0 => LevelFilter::WARN,
         1 => LevelFilter::INFO,
         2 => LevelFilter::DEBUG,
         _ => LevelFilter::TRACE,
-    };
-    by_flag.max(floor)
+    }
 }
 
 /// Our own events only, at `level` (dependencies stay quiet unless
@@ -102,7 +102,7 @@ pub fn init(quiet: bool, verbose: u8, file: Option<&Path>, format: LogFormat) ->
     let stderr_level = if quiet {
         LevelFilter::ERROR
     } else {
-        level(verbose, LevelFilter::OFF)
+        level(verbose)
     };
     let mut layers: Vec<Box<dyn Layer<Registry> + Send + Sync>> =
         vec![tracing_subscriber::fmt::layer()
@@ -127,7 +127,7 @@ pub fn init(quiet: bool, verbose: u8, file: Option<&Path>, format: LogFormat) ->
                 path: path.to_path_buf(),
                 source,
             })?;
-        let file_filter = filter(rust_log, level(verbose, LevelFilter::INFO));
+        let file_filter = filter(rust_log, level(verbose).max(LevelFilter::INFO));
         let base = tracing_subscriber::fmt::layer()
             .with_ansi(false)
             .with_writer(Mutex::new(f));

@@ -605,16 +605,7 @@ impl Snmpd {
         )
         .expect("write snmpd.conf");
         // an address of our own in the lab namespace (replaced if left over)
-        let route = |op: &str| {
-            Command::new("ip")
-                .args(["-n", "ncs-lab", "route", op, "local", addr, "dev", "lo"])
-                .status()
-        };
-        let _ = route("del");
-        assert!(
-            route("add").is_ok_and(|s| s.success()),
-            "cannot add {addr} to the lab namespace"
-        );
+        lab_address(addr);
         let child = Command::new("ip")
             .args(["netns", "exec", "ncs-lab", "snmpd", "-f", "-Lo", "-C", "-c"])
             .arg(&conf_path)
@@ -647,11 +638,7 @@ impl Drop for Snmpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = Command::new("ip")
-            .args([
-                "-n", "ncs-lab", "route", "del", "local", self.addr, "dev", "lo",
-            ])
-            .status();
+        lab_route("del", self.addr);
         let _ = &self.dir;
     }
 }
@@ -1685,6 +1672,25 @@ fn unattended_runs_keep_history_guard_the_baseline_and_leak_no_secret() {
     }
 }
 
+/// Add (`add`) or remove (`del`) `addr` as a local address of the lab
+/// namespace; true when `ip` did it.
+fn lab_route(op: &str, addr: &str) -> bool {
+    Command::new("ip")
+        .args(["-n", "ncs-lab", "route", op, "local", addr, "dev", "lo"])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `addr` as an address of the lab namespace of its own (replacing one
+/// left over by an interrupted run).
+fn lab_address(addr: &str) {
+    lab_route("del", addr);
+    assert!(
+        lab_route("add", addr),
+        "cannot add {addr} to the lab namespace"
+    );
+}
+
 /// tests/lab/badagent.py in the lab namespace: one misbehaving agent per
 /// address (the addresses are added to the namespace and removed again).
 struct BadAgents {
@@ -1701,13 +1707,7 @@ impl BadAgents {
             .chain(extra.iter().map(|a| a.to_string()))
             .collect();
         for a in &addrs {
-            let route = |op: &str| {
-                Command::new("ip")
-                    .args(["-n", "ncs-lab", "route", op, "local", a, "dev", "lo"])
-                    .status()
-            };
-            let _ = route("del");
-            assert!(route("add").is_ok_and(|s| s.success()), "cannot add {a}");
+            lab_address(a);
         }
         let script = format!("{}/tests/lab/badagent.py", env!("CARGO_MANIFEST_DIR"));
         let mut child = Command::new("ip")
@@ -1731,9 +1731,7 @@ impl Drop for BadAgents {
         let _ = self.child.kill();
         let _ = self.child.wait();
         for a in &self.addrs {
-            let _ = Command::new("ip")
-                .args(["-n", "ncs-lab", "route", "del", "local", a, "dev", "lo"])
-                .status();
+            lab_route("del", a);
         }
     }
 }

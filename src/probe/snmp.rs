@@ -123,7 +123,25 @@ pub fn decode_sweep_reply(
     communities: &[Named<Secret>],
     from: IpAddr,
 ) -> Option<(i32, SweepAnswer)> {
-    let pdu = Pdu::from_bytes(bytes).ok()?;
+    decode_sweep_datagram(bytes, communities, from)
+        .ok()
+        .flatten()
+}
+
+/// [`decode_sweep_reply`], telling bytes that are not SNMP at all (`Err`,
+/// with what was wrong) from SNMP that is not an answer of ours (`None`):
+/// the datagram is parsed once.
+pub fn decode_sweep_datagram(
+    bytes: &[u8],
+    communities: &[Named<Secret>],
+    from: IpAddr,
+) -> Result<Option<(i32, SweepAnswer)>, String> {
+    let pdu = Pdu::from_bytes(bytes).map_err(|e| format!("{e:?}"))?;
+    Ok(ours(&pdu, communities, from))
+}
+
+/// The answer in `pdu`, if it is a Response to one of our communities.
+fn ours(pdu: &Pdu<'_>, communities: &[Named<Secret>], from: IpAddr) -> Option<(i32, SweepAnswer)> {
     if pdu.message_type != MessageType::Response {
         return None;
     }
@@ -147,7 +165,7 @@ pub fn decode_sweep_reply(
     let answer = SweepAnswer {
         rank,
         complete: pdu.error_status == 0,
-        system: system_from_pdu(version, &pdu),
+        system: system_from_pdu(version, pdu),
         unasked,
     };
     Some((pdu.req_id, answer))

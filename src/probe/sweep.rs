@@ -24,7 +24,7 @@ use tokio::time::Instant;
 
 use super::credential::{Named, Scope};
 use super::icmp::EchoSocket;
-use super::snmp::{decode_sweep_reply, encode_get, SweepAnswer, SNMP_PORT, SYSTEM_OIDS};
+use super::snmp::{decode_sweep_datagram, encode_get, SweepAnswer, SNMP_PORT, SYSTEM_OIDS};
 use super::Pacer;
 use crate::error::ProbeError;
 use crate::event::{Cancel, Event, Events, Phase};
@@ -246,26 +246,21 @@ async fn open_sockets(
                         continue;
                     };
                     let data = buf.get(..n).unwrap_or_default();
-                    if from.port() == SNMP_PORT {
-                        if let Err(e) = snmp2::Pdu::from_bytes(data) {
-                            let what = format!("{n}-byte datagram that is not SNMP ({e:?})");
-                            if tx.send(Reply::Garbled(from.ip(), what)).is_err() {
-                                break;
-                            }
-                            continue;
-                        }
-                    }
-                    if let Some((req_id, answer)) =
-                        decode_sweep_reply(data, &communities, from.ip())
-                    {
-                        let reply = Reply::Snmp {
+                    let reply = match decode_sweep_datagram(data, &communities, from.ip()) {
+                        Ok(Some((req_id, answer))) => Reply::Snmp {
                             from,
                             req_id,
                             answer: Box::new(answer),
-                        };
-                        if tx.send(reply).is_err() {
-                            break;
-                        }
+                        },
+                        // noise on other ports is not the agent's
+                        Err(e) if from.port() == SNMP_PORT => Reply::Garbled(
+                            from.ip(),
+                            format!("{n}-byte datagram that is not SNMP ({e})"),
+                        ),
+                        _ => continue,
+                    };
+                    if tx.send(reply).is_err() {
+                        break;
                     }
                 }
             }));

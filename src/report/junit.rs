@@ -26,16 +26,13 @@ fn xml(report: &Report) -> String {
 /// U+FFFD, so a device's name cannot make the whole file unreadable.
 fn xml_text(s: &str) -> String {
     s.chars()
-        .map(|c| match c {
-            '\t'
-            | '\n'
-            | '\r'
-            | '\u{20}'..='\u{D7FF}'
-            | '\u{E000}'..='\u{FFFD}'
-            | '\u{10000}'.. => c,
-            _ => '\u{FFFD}',
-        })
+        .map(|c| if is_xml_char(c) { c } else { '\u{FFFD}' })
         .collect()
+}
+
+/// A character XML 1.0 allows in a document.
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 fn failure(message: String, description: String) -> TestCaseStatus {

@@ -92,12 +92,15 @@ fn severity(l: HealthLevel) -> f64 {
     }
 }
 
-fn device_labels(d: &Device) -> [(&'static str, String); 3] {
-    [
-        ("ip", d.ip.to_string()),
-        ("name", name_of(d).unwrap_or_default()),
-        ("role", d.role.unwrap_or_default().name().to_string()),
-    ]
+/// One series of `name` for device `d`, labelled by address, name, role.
+fn device_sample(f: &mut Families, name: &str, d: &Device, value: f64) {
+    let (ip, sys_name) = (d.ip.to_string(), name_of(d).unwrap_or_default());
+    let role = d.role.unwrap_or_default().name();
+    f.sample(
+        name,
+        &[("ip", &ip), ("name", &sys_name), ("role", role)],
+        value,
+    );
 }
 
 /// The scan (and its drift and check, when there are) as metrics;
@@ -210,9 +213,7 @@ fn devices(f: &mut Families, scan: &ScanFile, diff: Option<&Diff>) {
         "1 if the device answered the last scan, 0 if the baseline has it and the scan did not find it.",
     );
     for d in &scan.devices {
-        let l = device_labels(d);
-        let labels: Vec<(&str, &str)> = l.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        f.sample("netcensus_device_up", &labels, 1.0);
+        device_sample(f, "netcensus_device_up", d, 1.0);
     }
     for c in diff
         .into_iter()
@@ -232,9 +233,7 @@ fn devices(f: &mut Families, scan: &ScanFile, diff: Option<&Diff>) {
     );
     for d in &scan.devices {
         let Some(h) = &d.health else { continue };
-        let l = device_labels(d);
-        let labels: Vec<(&str, &str)> = l.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        f.sample("netcensus_device_health", &labels, severity(h.status));
+        device_sample(f, "netcensus_device_health", d, severity(h.status));
     }
 }
 
