@@ -368,6 +368,15 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub drift: DriftArgs,
 
+    /// Run as root, give root up for this account (a name or a numeric uid) once the raw ICMP sockets are open: what devices send is decoded by a process without privileges, and only the scan file comes back to the root process, which writes the outputs. `root` keeps root. Default: nobody.
+    #[arg(
+        long = "user",
+        env = "NETCENSUS_USER",
+        value_name = "NAME|UID",
+        help_heading = "Privilege"
+    )]
+    pub user: Option<String>,
+
     /// Keep every scan in DIR (scan-<start time>.json, written atomically) and the newest also as DIR/latest.json; see `netcensus history DIR`.
     #[arg(long = "history", value_name = "DIR", help_heading = "History")]
     pub history: Option<PathBuf>,

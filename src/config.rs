@@ -111,6 +111,8 @@ pub struct Job {
     pub keep_days: Option<u32>,
     pub max_removed: Option<Limit>,
     pub min_alive: Option<u64>,
+    /// The account a root run gives root up for (`--user`).
+    pub user: Option<String>,
 }
 
 /// A configuration file, checked.
@@ -202,6 +204,7 @@ fn over(job: &Job, base: &Job) -> Job {
         keep_days: pick(&job.keep_days, &base.keep_days),
         max_removed: pick(&job.max_removed, &base.max_removed),
         min_alive: pick(&job.min_alive, &base.min_alive),
+        user: pick(&job.user, &base.user),
     }
 }
 
@@ -306,6 +309,7 @@ struct RawJob {
     keep_days: Option<u32>,
     max_removed: Option<Spanned<String>>,
     min_alive: Option<u64>,
+    user: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +424,7 @@ impl Checker<'_> {
                 })
                 .transpose()?,
             min_alive: r.min_alive,
+            user: r.user.clone(),
         })
     }
 

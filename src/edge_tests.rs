@@ -297,9 +297,17 @@ async fn identify_reads_the_system_group_with_the_first_credential_that_works() 
     });
     let creds = [v2c(), Credential::Community(Version::V2C, "s3cret".into())]
         .map(|c| crate::probe::snmp::Named::everywhere("c", c));
-    let (rank, sys, _) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
-        .await
-        .expect("identified");
+    let (rank, sys, _) = snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, None, |_| false),
+        OPTS,
+        7,
+        None,
+    )
+    .await
+    .expect("identified");
     assert_eq!(rank, 1);
     assert_eq!(sys.version, crate::vocab::SnmpVersion::V2c);
     assert_eq!(sys.sys_name.as_deref(), Some("edge-sw-1"));
@@ -314,9 +322,17 @@ async fn identify_falls_back_to_v1_for_a_v1_only_agent() {
         ..Faults::default()
     });
     let creds = snmp::credentials(&["public".into()], &[]);
-    let (_, sys, agent) = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
-        .await
-        .expect("identified over v1");
+    let (_, sys, agent) = snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, None, |_| false),
+        OPTS,
+        7,
+        None,
+    )
+    .await
+    .expect("identified over v1");
     assert_eq!(sys.version, crate::vocab::SnmpVersion::V1);
     assert_eq!(agent.version(), Version::V1);
 }
@@ -329,9 +345,17 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
     });
     let creds = snmp::credentials(&["public".into()], &[]);
     assert_eq!(
-        snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
-            .await
-            .err(),
+        snmp::identify(
+            net.clone(),
+            IP,
+            &creds,
+            snmp::order(&creds, IP, None, |_| false),
+            OPTS,
+            7,
+            None
+        )
+        .await
+        .err(),
         Some(vec![]),
         "a wrong community is silence, not an error"
     );
@@ -340,11 +364,17 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
         ..Faults::default()
     });
     let t = Instant::now();
-    assert!(
-        snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
-            .await
-            .is_err()
-    );
+    assert!(snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, None, |_| false),
+        OPTS,
+        7,
+        None
+    )
+    .await
+    .is_err());
     assert_eq!(
         t.elapsed(),
         Duration::ZERO,
@@ -361,21 +391,105 @@ async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
     });
     let creds = snmp::credentials(&["a".into(), "public".into()], &[]);
     // ranks: a v2c, public v2c, a v1, public v1
-    let (rank, _, _) = snmp::identify(net2.clone(), IP, &creds, Some(1), |_| false, OPTS, 7)
-        .await
-        .expect("identified");
+    let (rank, _, _) = snmp::identify(
+        net2.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, Some(1), |_| false),
+        OPTS,
+        7,
+        None,
+    )
+    .await
+    .expect("identified");
     assert_eq!(rank, 1);
-    let (rank, _, _) = snmp::identify(net.clone(), IP, &creds, Some(3), |_| false, OPTS, 7)
-        .await
-        .expect("identified");
+    let (rank, _, _) = snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, Some(3), |_| false),
+        OPTS,
+        7,
+        None,
+    )
+    .await
+    .expect("identified");
     assert_eq!(rank, 3);
     assert_eq!(
         requests(&fake),
         1,
         "the known credential first: one request"
     );
-    let skipped = snmp::identify(net.clone(), IP, &creds, None, |_| true, OPTS, 7).await;
+    let skipped = snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, None, |_| true),
+        OPTS,
+        7,
+        None,
+    )
+    .await;
     assert!(skipped.is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn identification_spends_the_devices_budget_and_stops_when_it_is_gone() {
+    use crate::probe::budget::{Budget, Crowd};
+    // an agent that answers no community of the ten offered: each
+    // credential costs two tries of 1 s, charged to a budget of 5 s
+    let (net, fake) = net_with(Faults {
+        community: Some("unknown".into()),
+        ..Faults::default()
+    });
+    let names: Vec<_> = (0..10)
+        .map(|n| snmp::Named::everywhere("c", crate::secret::Secret::new(format!("c{n}"))))
+        .collect();
+    let creds = snmp::credentials(&names, &[]);
+    let cap = Instant::now() + Duration::from_secs(100);
+    let budget = Budget::new(Duration::from_secs(5), Crowd::new(), cap);
+    let t = Instant::now();
+    let order = snmp::order(&creds, IP, None, |_| false);
+    assert_eq!(order.len(), 20, "ten communities, v2c and v1");
+    let silent = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, Some(&budget)).await;
+    assert_eq!(
+        silent.err(),
+        Some(vec![]),
+        "silence is no error, however long"
+    );
+    assert_eq!(
+        requests(&fake),
+        6,
+        "5 s of budget: three credentials of two tries"
+    );
+    assert_eq!(t.elapsed(), Duration::from_secs(6));
+    assert!(
+        budget.spent(),
+        "what identification spent is gone for the walks"
+    );
+    // without a budget every credential is tried
+    let order = snmp::order(&creds, IP, None, |_| false);
+    let _ = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, None).await;
+    assert_eq!(requests(&fake), 6 + 40);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_agent_answering_garbage_to_identification_gets_an_error_saying_so() {
+    let (net, _) = net_with(Faults {
+        garbage_on: (1..=8).collect(),
+        ..Faults::default()
+    });
+    let creds = snmp::credentials(&["public".into()], &[]);
+    let order = snmp::order(&creds, IP, None, |_| false);
+    let errors = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, None)
+        .await
+        .err()
+        .expect("nothing usable");
+    assert_eq!(errors.len(), 2, "one per credential tried: {errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("unusable answer")),
+        "{errors:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -392,10 +506,18 @@ async fn a_refused_snmpv3_user_is_an_error_that_says_so_with_no_retry() {
     };
     let creds = snmp::credentials(&[], &[usm.into()]);
     let t = Instant::now();
-    let errors = snmp::identify(net.clone(), IP, &creds, None, |_| false, OPTS, 7)
-        .await
-        .err()
-        .expect("refused");
+    let errors = snmp::identify(
+        net.clone(),
+        IP,
+        &creds,
+        snmp::order(&creds, IP, None, |_| false),
+        OPTS,
+        7,
+        None,
+    )
+    .await
+    .err()
+    .expect("refused");
     assert_eq!(
         errors,
         ["authentication failed for SNMPv3 user 'monitor': unknown user (usmStatsUnknownUserNames)"]

@@ -52,6 +52,12 @@ pub enum TargetError {
         size: u128,
         limit: &'static str,
     },
+    #[error("targets file {path}:{line}: {reason}")]
+    File {
+        path: String,
+        line: usize,
+        reason: String,
+    },
     #[error("cannot read targets file '{}': {source}", path.display())]
     Read {
         path: PathBuf,
@@ -110,6 +116,14 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Giving root up failed, or the process that did could not scan.
+    #[error("{0}")]
+    Privilege(String),
+    /// An error of the scan process that gave root up, as it reported it.
+    #[error("{message}")]
+    Relayed { message: String, code: i32 },
 }
 
 impl Error {
@@ -122,7 +136,8 @@ impl Error {
             | Error::Profile(_)
             | Error::ScanFile { .. }
             | Error::Input { .. } => EXIT_USAGE,
-            Error::Probe(_) => EXIT_CANNOT_RUN,
+            Error::Probe(_) | Error::Privilege(_) | Error::Runtime(_) => EXIT_CANNOT_RUN,
+            Error::Relayed { code, .. } => *code,
             Error::Locked { .. } => EXIT_LOCKED,
         }
     }

@@ -23,6 +23,7 @@ mod model;
 mod oid;
 mod output;
 mod pairing;
+mod privilege;
 mod probe;
 mod profile;
 mod report;
@@ -62,10 +63,11 @@ pub use vocab::{DeviceField, HealthCheck, HealthLevel, Role};
 // Running a scan: targets, settings, profiles, progress.
 pub use config::{load as load_config, locate as locate_config, Config, CredentialSet, Job};
 pub use event::{Cancel, Event, Events, Phase};
+pub use privilege::{account, become_account, is_root, threads, Account, Identity};
 pub use probe::agent::{UsmAuth, UsmPriv};
 pub use probe::credential::Scope;
 pub use profile::{Profiles, ScanProfile, SnmpSweep, BUILTIN_SCAN_PROFILES};
-pub use scan::run as run_scan;
+pub use scan::{preopen_sockets, run as run_scan};
 pub use secret::Secret;
 pub use settings::{
     resolve as resolve_settings, Overrides, Request, RunFiles, Settings, UsmRequest,

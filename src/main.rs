@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command};
-use netcensus::{ScanProfile, BUILTIN_SCAN_PROFILES, EXIT_CANNOT_RUN, EXIT_USAGE};
+use netcensus::{ScanProfile, BUILTIN_SCAN_PROFILES, EXIT_USAGE};
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
 pub fn print_stdout(text: &str) {
@@ -130,23 +130,14 @@ fn main() -> ExitCode {
         eprintln!("netcensus: error: {e}");
         return ExitCode::from(e.exit_code() as u8);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("netcensus: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_CANNOT_RUN as u8);
-        }
-    };
-    let outcome = runtime.block_on(async {
+    let outcome = (|| {
         // profiles load only for the subcommands that use them
         let profiles = || netcensus::load_profiles(cli.profiles_dir.as_deref());
         match &cli.command {
+            // the scan builds its own runtime (after giving root up)
             Command::Scan(a) => {
                 let (dir, conf) = (cli.profiles_dir.as_deref(), cli.config.as_deref());
-                commands::scan::run(a, profiles()?, dir, conf, cli.quiet).await
+                commands::scan::run(a, profiles()?, dir, conf, cli.quiet)
             }
             Command::Config(c) => commands::config::run(c, &cli, || Ok(profiles()?)),
             Command::Explain(a) => commands::explain::run(a, &profiles()?),
@@ -162,7 +153,7 @@ fn main() -> ExitCode {
                 source: e,
             }),
         }
-    });
+    })();
     match outcome {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {

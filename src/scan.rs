@@ -60,6 +60,22 @@ struct Front {
     packets: u64,
 }
 
+/// Open the ICMP sockets the scan will use (the sweep's and the echoes'
+/// of each family it has targets in) while the process may still open
+/// raw ones; a run that gives root up calls this first.
+pub fn preopen_sockets(settings: &Settings) -> Result<(), Error> {
+    if !settings.icmp {
+        return Ok(());
+    }
+    let per_family = if settings.scan.count > 0 { 2 } else { 1 };
+    crate::probe::icmp::preopen(
+        settings.targets.has_v4(),
+        settings.targets.has_v6(),
+        per_family,
+    )?;
+    Ok(())
+}
+
 /// Run a scan. Cancellation stops sending and returns what was found,
 /// marked `interrupted`.
 pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Result<ScanFile, Error> {
@@ -467,6 +483,15 @@ async fn snmp_job(
     crowd: Arc<Crowd>,
 ) -> SnmpDone {
     let started = std::time::Instant::now();
+    // one budget and one wall-clock cap for everything the device costs,
+    // identification included: its waits are charged like the walks'
+    // (its own slowness only, probe::budget); the walkers stop with what
+    // they read when either runs out, and the outer timeouts catch a
+    // request still retrying at the cap (its tries are the slack)
+    let cap = what.budget.saturating_mul(WALL_CAP);
+    let deadline = tokio::time::Instant::now() + cap;
+    let budget = Budget::new(what.budget, crowd.clone(), deadline);
+    let slack = opts.timeout.saturating_mul(opts.retries.saturating_add(1));
     let (mut system, mut agent, rank) = match job {
         SnmpJob::Known(rank, system) => {
             let Some(cred) = creds.get(rank).filter(|c| c.scope.covers(ip)) else {
@@ -486,10 +511,9 @@ async fn snmp_job(
                 timeout: crowd.timeout(opts.timeout),
                 ..opts
             };
-            // identification is the device's too: never past the cap
-            let cap = what.budget.saturating_mul(WALL_CAP);
-            let found = snmp::identify(network, ip, creds, first, skip, opts, req_id);
-            match tokio::time::timeout(cap, found).await {
+            let order = snmp::order(creds, ip, first, skip);
+            let found = snmp::identify(network, ip, creds, order, opts, req_id, Some(&budget));
+            match tokio::time::timeout_at(deadline + slack, found).await {
                 Ok(Ok((rank, system, agent))) => (system, agent, rank),
                 Ok(Err(errors)) => {
                     return SnmpDone {
@@ -514,16 +538,12 @@ async fn snmp_job(
         snmp: Some(system),
         ..SnmpDone::default()
     };
-    // everything below shares the device's budget, charged with its own
-    // slowness only (probe::budget), and a wall-clock cap; the walkers stop
-    // with what they read when either runs out, and the outer timeout
-    // catches a request still retrying at the cap (its tries are the slack)
-    let cap = what.budget.saturating_mul(WALL_CAP);
-    let deadline = tokio::time::Instant::now() + cap;
-    agent.set_budget(Budget::new(what.budget, crowd, deadline));
+    agent.set_budget(budget);
     let work = collect_more(&mut agent, what, deadline, &mut done);
-    let slack = opts.timeout.saturating_mul(opts.retries.saturating_add(1));
-    if tokio::time::timeout(cap + slack, work).await.is_err() {
+    if tokio::time::timeout_at(deadline + slack, work)
+        .await
+        .is_err()
+    {
         done.errors.push(format!(
             "collection cut off after {} s ({WALL_CAP} times the budget)",
             cap.as_secs_f64()

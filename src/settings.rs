@@ -259,6 +259,8 @@ pub struct RunFiles {
     pub keep_days: Option<u32>,
     pub max_removed: Option<Limit>,
     pub min_alive: Option<u64>,
+    /// The account a root run gives root up for.
+    pub user: Option<String>,
 }
 
 impl RunFiles {
@@ -281,6 +283,7 @@ impl RunFiles {
             keep_days: self.keep_days.or(j.keep_days),
             max_removed: self.max_removed.or(j.max_removed),
             min_alive: self.min_alive.or(j.min_alive),
+            user: self.user.or_else(|| j.user.clone()),
         }
     }
 }

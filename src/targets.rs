@@ -5,7 +5,7 @@
 //! out, so iteration is ordered, deduplicated and never materialises the
 //! addresses themselves: a /8 costs a few bytes.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::str::FromStr;
@@ -183,8 +183,15 @@ impl TargetSet {
     }
 }
 
-/// Read targets from a file (`-` = standard input): one per line, `#`
-/// starts a comment, blank lines are skipped.
+/// Longest line of a targets file: a few hundred targets side by side fit
+/// easily; a file without newlines (`/dev/zero`, a binary) does not.
+const TARGETS_LINE_MAX: usize = 64 << 10;
+/// Most bytes read from a targets file (ten million targets are ~150 MB).
+const TARGETS_FILE_MAX: u64 = 1 << 30;
+
+/// Read targets from a file (`-` = standard input; a pipe such as
+/// `-iL <(cmd)` too): one per line, `#` starts a comment, blank lines are
+/// skipped. Lines are at most 64 KiB and UTF-8, the file at most 1 GiB.
 pub fn read_targets_file(path: &Path) -> Result<Vec<Token>, TargetError> {
     let name = path.display().to_string();
     let read_err = |source| TargetError::Read {
@@ -198,10 +205,51 @@ pub fn read_targets_file(path: &Path) -> Result<Vec<Token>, TargetError> {
             std::fs::File::open(path).map_err(read_err)?,
         ))
     };
-    let mut out = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(read_err)?;
-        out.extend(tokens_of_line(&line, &name, i + 1));
+    read_targets(reader, &name).map_err(|e| match e {
+        Unreadable::Io(source) => read_err(source),
+        Unreadable::Line(line, reason) => TargetError::File {
+            path: name.clone(),
+            line,
+            reason,
+        },
+    })
+}
+
+/// Why a targets file could not be read.
+enum Unreadable {
+    Io(std::io::Error),
+    /// At a line: what is wrong with it.
+    Line(usize, String),
+}
+
+/// The tokens of a targets file's text, read line by line within the caps.
+fn read_targets(mut reader: impl BufRead, name: &str) -> Result<Vec<Token>, Unreadable> {
+    let (mut out, mut buf, mut total) = (Vec::new(), Vec::new(), 0u64);
+    for line_no in 1.. {
+        buf.clear();
+        let n = (&mut reader)
+            .take(TARGETS_LINE_MAX as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(Unreadable::Io)?;
+        if n == 0 {
+            break;
+        }
+        total = total.saturating_add(n as u64);
+        if total > TARGETS_FILE_MAX {
+            return Err(Unreadable::Line(
+                line_no,
+                format!("the file is over {TARGETS_FILE_MAX} bytes"),
+            ));
+        }
+        if n > TARGETS_LINE_MAX {
+            return Err(Unreadable::Line(
+                line_no,
+                format!("line longer than {TARGETS_LINE_MAX} bytes"),
+            ));
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| Unreadable::Line(line_no, "not UTF-8 text".into()))?;
+        out.extend(tokens_of_line(line, name, line_no));
     }
     Ok(out)
 }
@@ -398,6 +446,35 @@ mod tests {
 
     fn ips(s: &TargetSet) -> Vec<String> {
         s.iter().map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn targets_files_are_read_within_their_caps() {
+        let read = |text: &[u8]| read_targets(text, "t.txt");
+        let ok = read(b"10.0.0.1, 10.0.0.2\r\n# none\n\n10.0.0.3 # last")
+            .ok()
+            .expect("read");
+        let lines: Vec<(String, String)> = ok
+            .iter()
+            .map(|t| (t.text.clone(), t.origin.to_string()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("10.0.0.1".into(), " (t.txt:1)".into()),
+                ("10.0.0.2".into(), " (t.txt:1)".into()),
+                ("10.0.0.3".into(), " (t.txt:4)".into())
+            ]
+        );
+        let mut long = b"10.0.0.1\n".to_vec();
+        long.extend(std::iter::repeat_n(b' ', TARGETS_LINE_MAX));
+        long.push(b'\n');
+        assert!(matches!(read(&long), Err(Unreadable::Line(2, r)) if r.contains("longer than")));
+        // a line of exactly the cap, newline included, is fine
+        let mut fits = vec![b' '; TARGETS_LINE_MAX - 1];
+        fits.push(b'\n');
+        assert!(read(&fits).is_ok_and(|t| t.is_empty()));
+        assert!(matches!(read(b"\xfe\xff"), Err(Unreadable::Line(1, r)) if r == "not UTF-8 text"));
     }
 
     #[test]

@@ -38,6 +38,16 @@ fn oversized_prefixes_need_force() {
 }
 
 #[test]
+fn a_user_that_names_no_account() {
+    // looked up before anything else, root or not
+    fails_with(
+        &["192.0.2.1", "--user", "no-such-user-netcensus"],
+        "--user no-such-user-netcensus: no such user",
+    );
+    fails_with(&["192.0.2.1", "--user", ""], "--user : empty");
+}
+
+#[test]
 fn nothing_to_scan() {
     fails_with(&[], "no targets");
     fails_with(
@@ -58,6 +68,26 @@ fn targets_file_errors_name_file_and_line() {
         &["--targets-file", "/nonexistent/t.txt"],
         "/nonexistent/t.txt",
     );
+    // a file with no end of line, binary, or not text: named with the line
+    fails_with(
+        &["-iL", "/dev/zero"],
+        "targets file /dev/zero:1: line longer than 65536 bytes",
+    );
+    let bin = d.path().join("targets.bin");
+    std::fs::write(&bin, b"10.0.0.1\n10.0.0.\xff\n").unwrap();
+    let bs = bin.to_str().unwrap();
+    fails_with(
+        &["-iL", bs],
+        &format!("targets file {bs}:2: not UTF-8 text"),
+    );
+    // a pipe is read as it comes (nmap's -iL <(cmd)), stdin too
+    let piped = scan()
+        .args(["-iL", "-", "--exclude", "10.0.0.0/8"])
+        .write_stdin("10.0.0.1\n10.0.0.2, 10.0.0.3 # three\n")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&piped.get_output().stderr).to_string();
+    assert!(err.contains("every target address is excluded"), "{err}");
 }
 
 #[test]

@@ -540,6 +540,139 @@ fn interrupted_scan_writes_partial_results_and_exits_130() {
     assert!(device(&scan, "10.77.0.10").is_some());
 }
 
+/// The numeric value of a `Uid:`/`Gid:` line's first field in
+/// /proc/PID/status.
+fn status_id(status: &str, key: &str) -> Option<u32> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// `id -u NAME` / `id -g NAME`.
+fn id_of(flag: &str, name: &str) -> u32 {
+    let o = Command::new("id").args([flag, name]).output().expect("id");
+    String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .parse()
+        .expect("a numeric id")
+}
+
+fn assert_root() {
+    let me = std::fs::read_to_string("/proc/self/status").expect("status");
+    assert_eq!(
+        status_id(&me, "Uid:"),
+        Some(0),
+        "this test is about root runs: run tests/run.sh as root"
+    );
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn a_root_scan_decodes_without_root_and_writes_as_root() {
+    assert_root();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (nobody, nogroup) = (id_of("-u", "nobody"), id_of("-g", "nobody"));
+    let targets = ["10.77.0.10", "10.77.1.1", "fd77::10"];
+    let run = |extra: &[&str], name: &str| {
+        let (out, log) = (
+            dir.path().join(name),
+            dir.path().join(format!("{name}.log")),
+        );
+        let mut args: Vec<&str> = targets.to_vec();
+        let log_arg = log.display().to_string();
+        args.extend(["--log", &log_arg, "-v"]);
+        args.extend(extra);
+        let o = scan_command(&args, &out).output().expect("scan");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let scan: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("out")).expect("JSON");
+        let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&out).expect("out"));
+        (scan, std::fs::read_to_string(&log).expect("log"), owner)
+    };
+    let (scan, log, owner) = run(&[], "default.json");
+    // the ids the child read back from the kernel after giving root up
+    let expected = format!(
+        "scanning as nobody (uid {nobody}/{nobody}/{nobody}, gid {nogroup}/{nogroup}/{nogroup}, \
+         groups [{nogroup}], capabilities 0x0, no_new_privs true)"
+    );
+    assert!(log.contains(&expected), "{expected} not in the log:\n{log}");
+    // the raw sockets opened before still sweep; the outputs are root's
+    assert_eq!(owner, 0, "outputs are written by the root process");
+    for ip in targets {
+        let d = device(&scan, ip).unwrap_or_else(|| panic!("{ip} not found"));
+        assert_eq!(d["icmp"]["received"], 3, "{ip}");
+    }
+    assert_eq!(
+        device(&scan, "10.77.1.1").expect("router")["snmp"]["sys_name"],
+        "core-rtr-1"
+    );
+    // --user root keeps root, and finds the same
+    let (kept, log, _) = run(&["--user", "root"], "root.json");
+    assert!(!log.contains("scanning as"), "{log}");
+    let names = |s: &Value| -> Vec<(String, Value)> {
+        devices(s)
+            .iter()
+            .map(|d| {
+                (
+                    d["ip"].as_str().unwrap_or("").to_string(),
+                    d["snmp"]["sys_name"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(names(&scan), names(&kept));
+}
+
+#[test]
+#[ignore = "needs the lab: run tests/run.sh"]
+fn a_killed_unprivileged_scan_leaves_the_outputs_and_exits_3() {
+    assert_root();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("kept.json");
+    std::fs::write(&out, "previous").expect("seed file");
+    let mut root = scan_command(&["10.77.0.0/16", "--rate", "5000"], &out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // the child that gave root up: nobody's, with our output on its command line
+    let nobody = id_of("-u", "nobody");
+    let marker = out.display().to_string();
+    let worker = (0..100).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::read_dir("/proc")
+            .ok()?
+            .filter_map(Result::ok)
+            .find_map(|p| {
+                let status = std::fs::read_to_string(p.path().join("status")).ok()?;
+                let cmdline = std::fs::read(p.path().join("cmdline")).ok()?;
+                (status_id(&status, "Uid:") == Some(nobody)
+                    && String::from_utf8_lossy(&cmdline).contains(&marker))
+                .then(|| p.file_name().to_string_lossy().into_owned())
+            })
+    });
+    let Some(worker) = worker else {
+        let _ = root.kill();
+        panic!("no process of nobody's scanned into {marker}");
+    };
+    let kill = Command::new("kill")
+        .args(["-KILL", &worker])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let o = root.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("without root) was killed by SIGKILL"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).expect("out"), "previous");
+}
+
 #[test]
 #[ignore = "needs the lab: run tests/run.sh"]
 fn unprivileged_scan_uses_ping_sockets() {

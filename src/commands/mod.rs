@@ -9,6 +9,7 @@ pub mod docs;
 pub mod drift;
 pub mod explain;
 pub mod history;
+mod privsep;
 pub mod profiles;
 pub mod report;
 pub mod scan;
@@ -34,6 +35,15 @@ impl From<StdoutFormat> for Format {
             StdoutFormat::Prometheus => Format::Prometheus,
         }
     }
+}
+
+/// The async runtime the scan runs on (built only for a scan, and in a
+/// process that gives root up only after the fork).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
 }
 
 /// Colours in the terminal table: stdout is a terminal and NO_COLOR unset.

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use netcensus::{arg_tokens, read_targets_file, Token};
 use netcensus::{check_writable, write_atomic};
-use netcensus::{Cancel, Events};
 use netcensus::{Config, Overrides, Request, RunFiles, Secret, UsmRequest};
 use netcensus::{Error, EXIT_INTERRUPTED};
 use netcensus::{Format, Primary, View};
@@ -82,6 +81,7 @@ pub fn plan(
         keep_days: a.keep_days,
         max_removed: a.max_removed,
         min_alive: a.min_alive,
+        user: a.user.clone(),
     }
     .over(job.as_ref());
     let mut args = a.clone();
@@ -99,6 +99,7 @@ pub fn plan(
     args.keep_days = files.keep_days;
     args.max_removed = files.max_removed;
     args.min_alive = files.min_alive;
+    args.user = files.user;
     args.no_community |= config.is_some_and(|c| c.no_community);
     let mut request = request(&args, profiles_dir)?;
     request.job = job;
@@ -165,7 +166,7 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
 }
 
 /// Run the scan; returns the exit code.
-pub async fn run(
+pub fn run(
     a: &ScanArgs,
     profiles: Profiles,
     profiles_dir: Option<&Path>,
@@ -179,6 +180,7 @@ pub async fn run(
         job: run_job,
     } = plan(a, conf.as_ref(), profiles_dir)?;
     let a = &args;
+    let account = super::privsep::who_scans(a.user.as_deref())?;
     // cron: one run at a time per baseline, checked before anything else
     if let Some(lock) = &a.lock {
         let others: Vec<&Path> = [
@@ -246,18 +248,7 @@ pub async fn run(
             .unwrap_or_default()
     );
 
-    let (stop, cancel) = Cancel::new();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = stop.send(true);
-        }
-    });
-    let (events, rx) = Events::channel();
-    let ui = tokio::spawn(crate::ui::progress(rx, quiet));
-    let result = netcensus::run_scan(&settings, &events, &cancel).await;
-    drop(events);
-    let _ = ui.await;
-    let scan = result?;
+    let scan = super::privsep::scan(&settings, account.as_ref(), quiet)?;
     log_scan(&scan);
 
     report(a, &scan, drift, &outputs, fail.as_ref(), quiet)

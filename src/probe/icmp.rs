@@ -1,18 +1,21 @@
 //! ICMP echo sockets, shared by the sweep and the `--count` echoes (send
 //! and receive decoupled, no per-address state).
 //!
-//! Sockets come from surge-ping: a raw socket when we may (root,
-//! CAP_NET_RAW), else a Linux datagram ICMP socket (`ping_group_range`).
+//! A raw socket when we may (root, CAP_NET_RAW), else a Linux datagram
+//! ICMP socket (`ping_group_range`); surge-ping decodes the replies. A run
+//! that gives up root opens its sockets first ([`preopen`]).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::os::fd::BorrowedFd;
+use std::os::fd::AsRawFd;
+use std::sync::{Arc, Mutex};
 
 use pnet_packet::icmp::{echo_request::MutableEchoRequestPacket, IcmpPacket, IcmpTypes};
 use pnet_packet::icmpv6::Icmpv6Types;
 use pnet_packet::Packet;
-use socket2::{SockFilter, SockRef, Type};
-use surge_ping::{AsyncSocket, Config, Icmpv4Packet, Icmpv6Packet, ICMP};
+use socket2::{Domain, Protocol, SockFilter, Socket, Type};
+use surge_ping::{Icmpv4Packet, Icmpv6Packet};
+use tokio::net::UdpSocket;
 
 use crate::error::ProbeError;
 
@@ -23,12 +26,57 @@ const PAYLOAD: &[u8] = b"netcensus-probe!";
 /// from a large live subnet must not overflow the default ~200 KiB.
 const RECV_BUFFER: usize = 4 << 20;
 
-/// ICMP socket settings of a family: raw first, datagram as fallback.
-fn config(v6: bool) -> Config {
-    Config::builder()
-        .kind(if v6 { ICMP::V6 } else { ICMP::V4 })
-        .sock_type_hint(Type::RAW)
-        .build()
+/// ICMP sockets opened before the process gave up root (see
+/// [`preopen`]), each with whether it is raw, taken by [`EchoSocket::open`]
+/// before it opens one of its own.
+static PREOPENED: Mutex<Vec<(bool, Socket, bool)>> = Mutex::new(Vec::new());
+
+/// Open `per_family` ICMP sockets of each family asked for now, while the
+/// process may still open raw ones: a scan that gives up root afterwards
+/// (`--user`) sweeps with these.
+pub fn preopen(v4: bool, v6: bool, per_family: usize) -> Result<(), ProbeError> {
+    let mut opened = Vec::new();
+    for (wanted, v6) in [(v4, false), (v6, true)] {
+        for _ in 0..if wanted { per_family } else { 0 } {
+            let (sock, raw) = create(v6).map_err(no_permission(v6))?;
+            opened.push((v6, sock, raw));
+        }
+    }
+    PREOPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(opened);
+    Ok(())
+}
+
+/// A preopened socket of the family, if one is left.
+fn take_preopened(v6: bool) -> Option<(Socket, bool)> {
+    let mut pool = PREOPENED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let i = pool.iter().position(|(family, _, _)| *family == v6)?;
+    let (_, sock, raw) = pool.swap_remove(i);
+    Some((sock, raw))
+}
+
+/// An ICMP socket of a family, non-blocking: raw when we may (root,
+/// CAP_NET_RAW), else a datagram ICMP socket; and whether it is raw.
+fn create(v6: bool) -> io::Result<(Socket, bool)> {
+    let (domain, proto) = if v6 {
+        (Domain::IPV6, Protocol::ICMPV6)
+    } else {
+        (Domain::IPV4, Protocol::ICMPV4)
+    };
+    let (sock, raw) = match Socket::new(domain, Type::RAW, Some(proto)) {
+        Ok(s) => (s, true),
+        Err(first) => match Socket::new(domain, Type::DGRAM, Some(proto)) {
+            Ok(s) => (s, false),
+            // the raw socket's refusal says why (EPERM), not the fallback's
+            Err(_) => return Err(first),
+        },
+    };
+    sock.set_nonblocking(true)?;
+    Ok((sock, raw))
 }
 
 /// The error for a socket we were not allowed to open.
@@ -63,56 +111,71 @@ fn echo_reply_filter(v6: bool, ident: u16) -> Vec<SockFilter> {
     ]
 }
 
+/// Ask for the sweep's receive buffer past `net.core.rmem_max`
+/// (`SO_RCVBUFFORCE`, needs CAP_NET_ADMIN); whether the kernel took it.
+// the crate's one unsafe block (see [lints] in Cargo.toml)
+#[allow(unsafe_code)]
+fn force_recv_buffer(sock: &Socket) -> bool {
+    let size = libc::c_int::try_from(RECV_BUFFER).unwrap_or(libc::c_int::MAX);
+    let len = libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).unwrap_or(4);
+    // SAFETY: the descriptor belongs to `sock`, borrowed for the call;
+    // setsockopt only reads the `c_int` it is given the length of.
+    let done = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            std::ptr::from_ref(&size).cast::<libc::c_void>(),
+            len,
+        )
+    };
+    done == 0
+}
+
 /// The sweep's ICMP socket of one family.
 #[derive(Clone)]
 pub struct EchoSocket {
-    sock: AsyncSocket,
+    sock: Arc<UdpSocket>,
+    raw: bool,
     v6: bool,
     ident: u16,
 }
 
 impl EchoSocket {
-    /// Open the socket; `ident` marks our echo requests (raw sockets see
-    /// every ICMP packet of the host, so the kernel filters replies on it).
-    // the crate's one unsafe block (see [lints] in Cargo.toml)
-    #[allow(unsafe_code)]
+    /// Open the socket (a preopened one if there is one left); `ident`
+    /// marks our echo requests (raw sockets see every ICMP packet of the
+    /// host, so the kernel filters replies on it). Needs the runtime.
     pub fn open(v6: bool, ident: u16) -> Result<EchoSocket, ProbeError> {
-        let sock = AsyncSocket::new(&config(v6)).map_err(no_permission(v6))?;
-        let raw = sock.get_native_sock();
-        let size = libc::c_int::try_from(RECV_BUFFER).unwrap_or(libc::c_int::MAX);
-        // SAFETY: the descriptor belongs to `sock`, which outlives this
-        // borrow; setsockopt only reads the `c_int` it is given the length of.
-        let (fd, forced) = unsafe {
-            (
-                BorrowedFd::borrow_raw(raw),
-                libc::setsockopt(
-                    raw,
-                    libc::SOL_SOCKET,
-                    libc::SO_RCVBUFFORCE,
-                    std::ptr::from_ref(&size).cast::<libc::c_void>(),
-                    libc::socklen_t::try_from(std::mem::size_of::<libc::c_int>()).unwrap_or(4),
-                ),
-            )
+        let (sock, raw) = match take_preopened(v6) {
+            Some(preopened) => preopened,
+            None => create(v6).map_err(no_permission(v6))?,
         };
-        let sref = SockRef::from(&fd);
-        if forced != 0 {
+        if !force_recv_buffer(&sock) {
             // Without CAP_NET_ADMIN the kernel caps the buffer at
             // net.core.rmem_max; best effort, a smaller one only risks
             // drops under the largest bursts.
-            let _ = sref.set_recv_buffer_size(RECV_BUFFER);
+            let _ = sock.set_recv_buffer_size(RECV_BUFFER);
         }
-        let socket = EchoSocket { sock, v6, ident };
-        if socket.is_raw() {
+        if raw {
             // Best effort too: without the filter, replies are still
             // matched on `ident` in `recv`, but every ICMP packet of the
             // host (the SNMP sweep's port-unreachables) shares the buffer.
-            let _ = sref.attach_filter(&echo_reply_filter(v6, ident));
+            let _ = sock.attach_filter(&echo_reply_filter(v6, ident));
         }
-        Ok(socket)
+        // a datagram socket's calls are what an ICMP socket's are (the
+        // kernel keeps its message boundaries)
+        let sock =
+            UdpSocket::from_std(std::net::UdpSocket::from(sock)).map_err(no_permission(v6))?;
+        Ok(EchoSocket {
+            sock: Arc::new(sock),
+            raw,
+            v6,
+            ident,
+        })
     }
 
     fn is_raw(&self) -> bool {
-        self.sock.get_type() == Type::RAW
+        self.raw
     }
 
     /// Send one echo request to `ip`.
@@ -135,7 +198,7 @@ impl EchoSocket {
                 p.set_checksum(sum);
             }
         }
-        self.sock.send_to(&mut buf, &SocketAddr::new(ip, 0)).await?;
+        self.sock.send_to(&buf, SocketAddr::new(ip, 0)).await?;
         Ok(())
     }
 
@@ -162,19 +225,18 @@ impl EchoSocket {
         loop {
             let (n, from) = self.sock.recv_from(buf).await?;
             let data = &buf[..n];
+            let kind = if self.raw { Type::RAW } else { Type::DGRAM };
             let reply = match from.ip() {
-                IpAddr::V4(src) => {
-                    Icmpv4Packet::decode(data, self.sock.get_type(), src, Ipv4Addr::UNSPECIFIED)
-                        .ok()
-                        .filter(|p| p.get_icmp_type() == IcmpTypes::EchoReply)
-                        .map(|p| {
-                            (
-                                IpAddr::V4(p.get_real_dest()),
-                                p.get_identifier().0,
-                                p.get_sequence().0,
-                            )
-                        })
-                }
+                IpAddr::V4(src) => Icmpv4Packet::decode(data, kind, src, Ipv4Addr::UNSPECIFIED)
+                    .ok()
+                    .filter(|p| p.get_icmp_type() == IcmpTypes::EchoReply)
+                    .map(|p| {
+                        (
+                            IpAddr::V4(p.get_real_dest()),
+                            p.get_identifier().0,
+                            p.get_sequence().0,
+                        )
+                    }),
                 IpAddr::V6(src) => Icmpv6Packet::decode(data, src)
                     .ok()
                     .filter(|p| p.get_icmpv6_type() == Icmpv6Types::EchoReply)

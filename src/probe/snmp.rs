@@ -16,6 +16,7 @@ use snmp2::{MessageType, Oid, Pdu, Value, Version};
 pub use super::agent::SessionOptions;
 use super::agent::{Agent, AgentError, Credential, Usm, Val, VarBind};
 pub use super::ber::{encode_get, SNMP_PORT};
+use super::budget::Budget;
 pub use super::credential::Named;
 use crate::oid::oid_string;
 use crate::secret::Secret;
@@ -173,22 +174,15 @@ fn ours(pdu: &Pdu<'_>, communities: &[Named<Secret>], from: IpAddr) -> Option<(i
 
 // ---------------------------------------------------------------- sessions
 
-/// Read the system group of one host, trying the [`credentials`] in order
-/// (the one of rank `first`, known to work, before all others; those
-/// `skip` names not at all), each with retries. Returns the rank that worked, the system group, and the agent,
-/// ready for more requests. `Err`: no credential worked (or no agent),
-/// with what the agent said of the ones it refused (SNMPv3 users).
-pub async fn identify(
-    network: std::sync::Arc<dyn super::exchange::Network>,
-    ip: IpAddr,
+/// The ranks of the [`credentials`] to try on `ip`, in order: the one of
+/// rank `first` (known to work) before all others, those `skip` names not
+/// at all, and only those whose scope covers `ip`.
+pub fn order(
     creds: &[Named<Credential>],
+    ip: IpAddr,
     first: Option<usize>,
     skip: impl Fn(&Credential) -> bool,
-    opts: SessionOptions,
-    req_id_base: i32,
-) -> Result<(usize, Snmp, Agent), Vec<String>> {
-    let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
-    // a credential goes only where its scope allows
+) -> Vec<usize> {
     let mut order: Vec<usize> = (0..creds.len())
         .filter(|r| !skip(&creds[*r].value) && creds[*r].scope.covers(ip))
         .collect();
@@ -196,19 +190,51 @@ pub async fn identify(
         order.retain(|r| *r != f);
         order.insert(0, f);
     }
-    let mut refusals = Vec::new();
+    order
+}
+
+/// Read the system group of one host, trying the credentials of `order`
+/// (see [`order`]) each with retries, their waits charged to the device's
+/// `budget` (identification is the device's time too): a spent budget
+/// ends the tries. Returns the rank that worked, the system group, and the
+/// agent, ready for more requests. `Err`: no credential worked (or no
+/// agent, or no budget left), with what the agent said of the ones it
+/// refused (SNMPv3 users) and what was wrong with its answers.
+pub async fn identify(
+    network: std::sync::Arc<dyn super::exchange::Network>,
+    ip: IpAddr,
+    creds: &[Named<Credential>],
+    order: Vec<usize>,
+    opts: SessionOptions,
+    req_id_base: i32,
+    budget: Option<&Budget>,
+) -> Result<(usize, Snmp, Agent), Vec<String>> {
+    let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
+    let (mut refusals, mut faults) = (Vec::new(), Vec::new());
     for (n, rank) in order.into_iter().enumerate() {
-        let cred = creds[rank].value.clone();
-        let version = cred.version();
+        // silence used it up: nothing to report, only nothing more to try
+        if budget.is_some_and(Budget::spent) {
+            break;
+        }
+        let Some(named) = creds.get(rank) else {
+            continue;
+        };
+        let version = named.value.version();
         let base = req_id_base.wrapping_add((n as i32).wrapping_mul(100_000));
-        let mut agent = Agent::over(network.clone(), ip, cred, opts, base);
+        let mut agent = Agent::over(network.clone(), ip, named.value.clone(), opts, base);
+        if let Some(b) = budget {
+            agent.set_budget(b.clone());
+        }
         match agent.get(&oids).await {
             Ok(vbs) => return Ok((rank, system_from_varbinds(version, &vbs), agent)),
             Err(AgentError::NoAgent) => return Err(refusals),
             Err(AgentError::Refused(why)) => refusals.push(why),
-            Err(_) => {}
+            Err(AgentError::Timeout) => {}
+            // garbage, an error status: worth saying if nothing works
+            Err(e) => faults.push(format!("{}: {e}", named.name)),
         }
     }
+    refusals.extend(faults);
     Err(refusals)
 }
 
