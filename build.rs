@@ -1,6 +1,7 @@
 //! Compiles the device knowledge in `profiles/` into the binary: the IANA
-//! enterprise registry as one sorted table (numbers and a name blob, no
-//! per-entry allocation at run time) and the list of built-in rule files.
+//! enterprise registry and the IEEE MAC address block registries as sorted
+//! tables (keys and a name blob, no per-entry allocation at run time) and
+//! the list of built-in rule files.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -38,41 +39,35 @@ fn main() {
         "enterprises.tsv: {} entries",
         entries.len()
     );
-    // short lines: a diagnostic that quotes a line stays small
-    let mut blob = String::new();
-    let mut numbers = String::new();
-    let mut offsets = String::new();
-    for (i, (pen, name)) in entries.iter().enumerate() {
-        let sep = if i % 16 == 15 { "\n" } else { " " };
-        write!(numbers, "{pen},{sep}").unwrap();
-        write!(offsets, "{},{sep}", blob.len()).unwrap();
-        blob.push_str(name);
-    }
-    write!(offsets, "{}", blob.len()).unwrap();
-    // the names as concat!() of short literals
-    let mut names = String::from("concat!(\n");
-    let mut line = String::new();
-    for c in blob.chars() {
-        line.push(c);
-        if line.len() >= 80 {
-            writeln!(names, "    {line:?},").unwrap();
-            line.clear();
-        }
-    }
-    writeln!(names, "    {line:?}\n)").unwrap();
-    let code = format!(
-        "/// Registry date (from the file's header).\n\
-         pub const REGISTRY_DATE: &str = {date:?};\n\
-         /// Enterprise numbers, ascending.\n\
-         pub static NUMBERS: [u32; {n}] = [{numbers}];\n\
-         /// Start of each name in [`NAMES`]; one more entry than [`NUMBERS`].\n\
-         pub static OFFSETS: [u32; {n1}] = [{offsets}];\n\
-         /// The registrants' names, concatenated.\n\
-         pub static NAMES: &str = {names};\n",
-        n = entries.len(),
-        n1 = entries.len() + 1,
-    );
+    let entries: Vec<(u64, &str)> = entries.iter().map(|(n, s)| (u64::from(*n), *s)).collect();
+    let code = sorted_table("u32", &entries, &date, "Enterprise numbers");
     std::fs::write(Path::new(&out).join("enterprises.rs"), code).expect("write enterprises.rs");
+
+    // --- the IEEE MAC address block registries (MA-L, MA-M, MA-S, IAB)
+    println!("cargo:rerun-if-changed=profiles/oui.tsv");
+    let tsv = std::fs::read_to_string("profiles/oui.tsv")
+        .expect("profiles/oui.tsv (regenerate with profiles/update-oui.sh)");
+    let mut date = String::new();
+    let mut blocks: Vec<(u64, &str)> = Vec::new();
+    for line in tsv.lines() {
+        if let Some(d) = line.split("last updated ").nth(1) {
+            date = d.trim_end_matches(')').trim().to_string();
+        }
+        let mut f = line.split('\t');
+        let (Some(prefix), Some(bits), Some(org)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let (Ok(prefix), Ok(bits)) = (u64::from_str_radix(prefix, 16), bits.parse::<u64>()) else {
+            continue;
+        };
+        // the key: the prefix, then its length (see src/oui.rs)
+        blocks.push(((prefix << 8) | bits, org));
+    }
+    blocks.sort_by_key(|e| e.0);
+    blocks.dedup_by_key(|e| e.0);
+    assert!(blocks.len() > 40_000, "oui.tsv: {} entries", blocks.len());
+    let code = sorted_table("u64", &blocks, &date, "Block keys (prefix << 8 | bits)");
+    std::fs::write(Path::new(&out).join("oui.rs"), code).expect("write oui.rs");
 
     // --- built-in rule files, in name order
     let mut files: Vec<String> = std::fs::read_dir("profiles/rules")
@@ -95,4 +90,43 @@ fn main() {
     }
     list.push_str("];\n");
     std::fs::write(Path::new(&out).join("rule_files.rs"), list).expect("write rule_files.rs");
+}
+
+/// A sorted registry as Rust source: its date, the keys ascending, the
+/// offsets of each name in one blob (one more than the keys), the blob.
+fn sorted_table(key_type: &str, entries: &[(u64, &str)], date: &str, keys_doc: &str) -> String {
+    // short lines: a diagnostic that quotes a line stays small
+    let mut blob = String::new();
+    let mut numbers = String::new();
+    let mut offsets = String::new();
+    for (i, (key, name)) in entries.iter().enumerate() {
+        let sep = if i % 16 == 15 { "\n" } else { " " };
+        write!(numbers, "{key},{sep}").unwrap();
+        write!(offsets, "{},{sep}", blob.len()).unwrap();
+        blob.push_str(name);
+    }
+    write!(offsets, "{}", blob.len()).unwrap();
+    // the names as concat!() of short literals
+    let mut names = String::from("concat!(\n");
+    let mut line = String::new();
+    for c in blob.chars() {
+        line.push(c);
+        if line.len() >= 80 {
+            writeln!(names, "    {line:?},").unwrap();
+            line.clear();
+        }
+    }
+    writeln!(names, "    {line:?}\n)").unwrap();
+    format!(
+        "/// Registry date (from the file's header).\n\
+         pub const REGISTRY_DATE: &str = {date:?};\n\
+         /// {keys_doc}, ascending.\n\
+         pub static NUMBERS: [{key_type}; {n}] = [{numbers}];\n\
+         /// Start of each name in [`NAMES`]; one more entry than [`NUMBERS`].\n\
+         pub static OFFSETS: [u32; {n1}] = [{offsets}];\n\
+         /// The names, concatenated.\n\
+         pub static NAMES: &str = {names};\n",
+        n = entries.len(),
+        n1 = entries.len() + 1,
+    )
 }

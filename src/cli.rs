@@ -75,6 +75,8 @@ pub enum Command {
     Config(ConfigCommand),
     /// When each device was first and last seen, and what changed between the scans kept by --history.
     History(HistoryArgs),
+    /// Where a host is plugged in (switch, port, VLAN), by its IP or MAC, from a scan's endpoints and devices; exit 1 if the scan does not know it.
+    Locate(LocateArgs),
     /// Print a shell completion script: bash, zsh, fish, elvish, powershell.
     Completions {
         /// The shell, e.g. bash (install: netcensus completions bash > /usr/share/bash-completion/completions/netcensus).
@@ -137,6 +139,14 @@ pub enum StdoutFormat {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LocateArgs {
+    /// A scan file (or baseline) of a scan with inventory.
+    pub scan: PathBuf,
+    /// An IP address or a MAC (aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff).
+    pub host: String,
 }
 
 /// `netcensus history`'s output.
@@ -367,6 +377,16 @@ pub struct ScanArgs {
     pub min_alive: Option<u64>,
     #[command(flatten)]
     pub drift: DriftArgs,
+
+    /// Crawl from the targets: probe what the devices know of (LLDP/CDP neighbours' management addresses, routers' ARP/ND entries), round after round, with the same credentials. Needs --crawl-within.
+    #[arg(long = "crawl", help_heading = "Crawl")]
+    pub crawl: bool,
+    /// A prefix the crawl stays within (repeatable): nothing outside them is ever probed.
+    #[arg(long = "crawl-within", value_name = "PREFIX", help_heading = "Crawl")]
+    pub crawl_within: Vec<String>,
+    /// Rounds of the crawl after the targets' own [default: 8].
+    #[arg(long = "crawl-depth", value_name = "N", help_heading = "Crawl")]
+    pub crawl_depth: Option<u32>,
 
     /// Run as root, give root up for this account (a name or a numeric uid) once the raw ICMP sockets are open: what devices send is decoded by a process without privileges, and only the scan file comes back to the root process, which writes the outputs. `root` keeps root. Default: nobody.
     #[arg(

@@ -307,6 +307,7 @@ async fn identify_reads_the_system_group_with_the_first_credential_that_works() 
         None,
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .expect("identified");
     assert_eq!(rank, 1);
     assert_eq!(sys.version, crate::vocab::SnmpVersion::V2c);
@@ -332,6 +333,7 @@ async fn identify_falls_back_to_v1_for_a_v1_only_agent() {
         None,
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .expect("identified over v1");
     assert_eq!(sys.version, crate::vocab::SnmpVersion::V1);
     assert_eq!(agent.version(), Version::V1);
@@ -355,6 +357,7 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
             None
         )
         .await
+        .map_err(snmp::Unidentified::errors)
         .err(),
         Some(vec![]),
         "a wrong community is silence, not an error"
@@ -374,6 +377,7 @@ async fn identify_gives_up_quietly_on_a_wrong_community_and_at_once_on_a_closed_
         None
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .is_err());
     assert_eq!(
         t.elapsed(),
@@ -401,6 +405,7 @@ async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
         None,
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .expect("identified");
     assert_eq!(rank, 1);
     let (rank, _, _) = snmp::identify(
@@ -413,6 +418,7 @@ async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
         None,
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .expect("identified");
     assert_eq!(rank, 3);
     assert_eq!(
@@ -429,7 +435,8 @@ async fn identify_tries_the_known_credential_first_and_skips_the_excluded() {
         7,
         None,
     )
-    .await;
+    .await
+    .map_err(snmp::Unidentified::errors);
     assert!(skipped.is_err());
 }
 
@@ -451,7 +458,9 @@ async fn identification_spends_the_devices_budget_and_stops_when_it_is_gone() {
     let t = Instant::now();
     let order = snmp::order(&creds, IP, None, |_| false);
     assert_eq!(order.len(), 20, "ten communities, v2c and v1");
-    let silent = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, Some(&budget)).await;
+    let silent = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, Some(&budget))
+        .await
+        .map_err(snmp::Unidentified::errors);
     assert_eq!(
         silent.err(),
         Some(vec![]),
@@ -469,7 +478,9 @@ async fn identification_spends_the_devices_budget_and_stops_when_it_is_gone() {
     );
     // without a budget every credential is tried
     let order = snmp::order(&creds, IP, None, |_| false);
-    let _ = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, None).await;
+    let _ = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, None)
+        .await
+        .map_err(snmp::Unidentified::errors);
     assert_eq!(requests(&fake), 6 + 40);
 }
 
@@ -483,6 +494,7 @@ async fn an_agent_answering_garbage_to_identification_gets_an_error_saying_so() 
     let order = snmp::order(&creds, IP, None, |_| false);
     let errors = snmp::identify(net.clone(), IP, &creds, order, OPTS, 7, None)
         .await
+        .map_err(snmp::Unidentified::errors)
         .err()
         .expect("nothing usable");
     assert_eq!(errors.len(), 2, "one per credential tried: {errors:?}");
@@ -516,6 +528,7 @@ async fn a_refused_snmpv3_user_is_an_error_that_says_so_with_no_retry() {
         None,
     )
     .await
+    .map_err(snmp::Unidentified::errors)
     .err()
     .expect("refused");
     assert_eq!(

@@ -36,10 +36,26 @@ impl Phase {
 /// What a running scan reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Started { phase: Phase, total: u64 },
-    Advanced { phase: Phase, by: u64 },
-    Found { ip: IpAddr, by: &'static str },
-    Finished { phase: Phase },
+    Started {
+        phase: Phase,
+        total: u64,
+    },
+    Advanced {
+        phase: Phase,
+        by: u64,
+    },
+    Found {
+        ip: IpAddr,
+        by: &'static str,
+    },
+    Finished {
+        phase: Phase,
+    },
+    /// A crawl round starts: `frontier` new addresses the devices know of.
+    Crawl {
+        depth: u32,
+        frontier: u64,
+    },
 }
 
 /// Sending side of the event channel; a scan without a listener is fine.

@@ -19,8 +19,10 @@ mod history;
 mod identity;
 mod judge;
 mod lock;
+mod map;
 mod model;
 mod oid;
+mod oui;
 mod output;
 mod pairing;
 mod privilege;
@@ -70,7 +72,7 @@ pub use profile::{Profiles, ScanProfile, SnmpSweep, BUILTIN_SCAN_PROFILES};
 pub use scan::{preopen_sockets, run as run_scan};
 pub use secret::Secret;
 pub use settings::{
-    resolve as resolve_settings, Overrides, Request, RunFiles, Settings, UsmRequest,
+    resolve as resolve_settings, CrawlRequest, Overrides, Request, RunFiles, Settings, UsmRequest,
 };
 pub use targets::{arg_tokens, read_targets_file, Token};
 
@@ -78,12 +80,14 @@ pub use targets::{arg_tokens, read_targets_file, Token};
 pub use classify::examples::{coverage, evidence, load_checked as load_profiles, verify, Depth};
 pub use classify::{classify, Evidence};
 pub use enterprises::REGISTRY_DATE;
+pub use oui::{vendor as oui_vendor, OUI_REGISTRY_DATE};
 
 // Drift, topology checks, reports.
 pub use diff::{diff, parse_kinds, Diff, Kind as DriftKind, Rules as DriftRules};
 pub use report::csv::interfaces as interfaces_csv;
 pub use report::explain::render as render_explain;
 pub use report::history::{render as render_history, render_device as render_history_device};
+pub use report::locate::{render as render_locate, Query as LocateQuery};
 pub use report::prom::previous_success as prometheus_previous_success;
 pub use report::text::{one_line, terminal as terminal_text};
 pub use report::{prometheus as render_prometheus, render, write_json, Format, Primary, View};

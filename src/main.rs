@@ -147,6 +147,7 @@ fn main() -> ExitCode {
             Command::Report(a) => commands::report::run(a, cli.quiet),
             Command::Profiles(c) => commands::profiles::run(c, cli.profiles_dir.as_deref()),
             Command::History(a) => commands::history::run(a),
+            Command::Locate(a) => commands::locate::run(a),
             Command::Completions { shell } => Ok(commands::docs::completions(command(), *shell)),
             Command::Man => commands::docs::man(command()).map_err(|e| netcensus::Error::Write {
                 path: "stdout".into(),

@@ -28,6 +28,93 @@ pub struct ScanFile {
     pub interrupted: bool,
     pub stats: Stats,
     pub devices: Vec<Device>,
+    /// Physical links, one entry per link whichever end saw it (LLDP, CDP).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+    /// End hosts and where each is plugged in (forwarding and ARP/ND
+    /// tables of the switches and routers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One physical link, from the neighbour tables of either end or both.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Link {
+    /// A device's id.
+    pub a: String,
+    pub a_port: Option<String>,
+    /// The other end: a device's id, or, when no record is that neighbour
+    /// (`b_known` false), its name, chassis id or address as advertised.
+    pub b: String,
+    pub b_port: Option<String>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub b_known: bool,
+    /// The protocols that saw it (`lldp`, `cdp`).
+    pub protocol: Vec<String>,
+    /// The ids of the devices whose tables hold it: one end or both.
+    pub seen_from: Vec<String>,
+    /// What does not agree: one-sided, ends that disagree on a port,
+    /// speed, duplex or MTU that differ across it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// An end host and the access port it is plugged into.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// Its address (IPv4 first), from the routers' ARP / ND tables.
+    pub ip: Option<std::net::IpAddr>,
+    /// Every address it has there, when more than one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<std::net::IpAddr>,
+    /// The IEEE registry's organisation for the MAC's OUI.
+    pub oui_vendor: Option<String>,
+    /// The switch (a device id) and port where it is learned; `null`
+    /// when only an ARP / ND table knows it.
+    pub switch: Option<String>,
+    pub port: Option<String>,
+    pub vlan: Option<u16>,
+    /// The device record this host is, when it is one of the scan's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+}
+
+/// What a device has learnt of the hosts around it: its neighbour cache
+/// (ARP, IPv6 ND) and its forwarding database.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Learned {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arp: Vec<ArpEntry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fdb: Vec<FdbEntry>,
+}
+
+/// One ARP / ND entry: an address and the MAC it resolves to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ArpEntry {
+    pub ip: std::net::IpAddr,
+    pub mac: String,
+    /// The interface it was learnt on (ifName), when known.
+    pub interface: Option<String>,
+}
+
+/// One learned forwarding entry: a MAC behind a port, in a VLAN.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FdbEntry {
+    pub mac: String,
+    /// The port (ifName), else its ifIndex, else the bridge port number.
+    pub port: String,
+    pub vlan: Option<u16>,
 }
 
 /// Which program wrote the file.
@@ -105,6 +192,9 @@ pub struct Device {
     pub errors: Vec<String>,
     pub interfaces: Option<Vec<Interface>>,
     pub neighbors: Option<Vec<Neighbor>>,
+    /// Its ARP / ND and forwarding tables (routers, switches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<Learned>,
     pub health: Option<Health>,
     /// What the SNMP exchanges with this device cost.
     pub snmp_stats: Option<SnmpStats>,
@@ -258,6 +348,20 @@ pub struct Interface {
     pub out_packets: Option<u64>,
     /// sysUpTime ticks at the last status change.
     pub last_change_ticks: Option<u64>,
+    /// ifMtu and EtherLike-MIB dot3StatsDuplexStatus, read for the ports
+    /// with a neighbour (what a link's two ends must agree on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplex: Option<Duplex>,
+}
+
+/// dot3StatsDuplexStatus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duplex {
+    Half,
+    Full,
 }
 
 /// One neighbour link: (local port) → (remote name or chassis id, remote port).
@@ -269,6 +373,10 @@ pub struct Neighbor {
     pub remote_port: Option<String>,
     pub remote_port_descr: Option<String>,
     pub remote_mgmt_addr: Option<String>,
+    /// Every management address it advertises (`remote_mgmt_addr` is the
+    /// one preferred: routable IPv4, then global IPv6, then the rest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remote_mgmt_addrs: Vec<String>,
     /// Capabilities the neighbour has enabled (LLDP) or advertises (CDP).
     pub remote_caps: Option<Vec<String>>,
     /// `lldp` or `cdp`.

@@ -68,9 +68,17 @@ pub fn preopen_sockets(settings: &Settings) -> Result<(), Error> {
         return Ok(());
     }
     let per_family = if settings.scan.count > 0 { 2 } else { 1 };
+    // a crawl may reach the other family
+    let crawls = |v6: bool| {
+        settings
+            .crawl
+            .iter()
+            .flat_map(|c| &c.within)
+            .any(|w| w.is_ipv6() == v6)
+    };
     crate::probe::icmp::preopen(
-        settings.targets.has_v4(),
-        settings.targets.has_v6(),
+        settings.targets.has_v4() || crawls(false),
+        settings.targets.has_v6() || crawls(true),
         per_family,
     )?;
     Ok(())
@@ -83,17 +91,18 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let clock = std::time::Instant::now();
     let (ident, req_id) = run_tags();
     let tags = Tags { ident };
-    // The SNMP phase runs beside everything else: complete answers of the
-    // sweep start it while the sweep is still going, the rest follow.
-    let (ans_tx, ans_rx) = mpsc::unbounded_channel::<(IpAddr, SweepAnswer)>();
-    let (job_tx, job_rx) = mpsc::unbounded_channel::<(IpAddr, SnmpJob)>();
-    let early = receiver_stream(ans_rx).map(|(ip, a)| (ip, SnmpJob::Known(a.rank, a.system)));
-    let snmp_jobs = futures::stream::select(early, receiver_stream(job_rx));
-    let (mut snmp_done, front) = tokio::join!(
-        snmp_phase(snmp_jobs, settings, req_id, events, cancel),
-        front(settings, tags, ans_tx, job_tx, events, cancel)
-    );
-    let mut f = front?;
+    let (mut f, mut snmp_done) = round(settings, tags, req_id, events, cancel).await?;
+    if let Some(c) = &settings.crawl {
+        crawl(
+            c,
+            settings,
+            (tags, req_id),
+            (&mut f, &mut snmp_done),
+            events,
+            cancel,
+        )
+        .await?;
+    }
     let devices = devices(&mut f, &mut snmp_done, settings, started);
     let count = |has: &dyn Fn(&Device) -> bool| devices.iter().filter(|d| has(d)).count() as u64;
     let stats = Stats {
@@ -117,7 +126,123 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
         interrupted: cancel.is_cancelled(),
         stats,
         devices,
+        links: Vec::new(),
+        endpoints: Vec::new(),
     })
+    .map(|mut scan| {
+        crate::map::build(&mut scan);
+        scan
+    })
+}
+
+/// One pass over the settings' targets: the sweep and the phases beside
+/// it, and the SNMP phase, which runs beside everything else (complete
+/// answers of the sweep start it while the sweep is still going).
+async fn round(
+    settings: &Settings,
+    tags: Tags,
+    req_id: i32,
+    events: &Events,
+    cancel: &Cancel,
+) -> Result<(Front, HashMap<IpAddr, SnmpDone>), Error> {
+    let (ans_tx, ans_rx) = mpsc::unbounded_channel::<(IpAddr, SweepAnswer)>();
+    let (job_tx, job_rx) = mpsc::unbounded_channel::<(IpAddr, SnmpJob)>();
+    let early = receiver_stream(ans_rx).map(|(ip, a)| (ip, SnmpJob::Known(a.rank, a.system)));
+    let snmp_jobs = futures::stream::select(early, receiver_stream(job_rx));
+    let (snmp_done, front) = tokio::join!(
+        snmp_phase(snmp_jobs, settings, req_id, events, cancel),
+        front(settings, tags, ans_tx, job_tx, events, cancel)
+    );
+    Ok((front?, snmp_done))
+}
+
+/// The crawl: round after round, the addresses the devices found so far
+/// know of (LLDP/CDP neighbours' management addresses, routers' ARP/ND
+/// entries) that lie within its prefixes and were not probed yet.
+async fn crawl(
+    c: &crate::settings::Crawl,
+    settings: &Settings,
+    (tags, req_id): (Tags, i32),
+    (f, done): (&mut Front, &mut HashMap<IpAddr, SnmpDone>),
+    events: &Events,
+    cancel: &Cancel,
+) -> Result<(), Error> {
+    let mut asked: BTreeSet<IpAddr> = BTreeSet::new();
+    for depth in 1..=c.depth {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let frontier: Vec<IpAddr> = learned_addresses(done.values())
+            .into_iter()
+            .filter(|ip| c.within.iter().any(|w| w.contains(*ip)))
+            .filter(|ip| !settings.targets.contains(*ip) && !asked.contains(ip))
+            .collect();
+        let tokens: Vec<crate::targets::Token> = frontier
+            .iter()
+            .map(|ip| crate::targets::Token::arg(&ip.to_string()))
+            .collect();
+        // the scan's exclusions hold for what the crawl learns too
+        let Ok(targets) = crate::targets::TargetSet::build(&tokens, &c.excludes, true) else {
+            break;
+        };
+        asked.extend(frontier.iter().copied());
+        events.emit(Event::Crawl {
+            depth,
+            frontier: targets.len() as u64,
+        });
+        let next = Settings {
+            targets,
+            ..settings.clone()
+        };
+        let base = req_id.wrapping_add((depth as i32).wrapping_mul(1 << 27));
+        let (more, more_done) = round(&next, tags, base, events, cancel).await?;
+        f.absorb(more);
+        done.extend(more_done);
+    }
+    Ok(())
+}
+
+/// The addresses the devices' tables hold that a crawl may follow:
+/// neighbours' management addresses and ARP/ND entries (of routers, when
+/// it is known which devices route), link-local ones left out (no scope
+/// to reach them by).
+fn learned_addresses<'a>(done: impl Iterator<Item = &'a SnmpDone>) -> BTreeSet<IpAddr> {
+    let mut out = BTreeSet::new();
+    for d in done {
+        for n in d.neighbors.iter().flatten() {
+            let addrs = n.remote_mgmt_addr.iter().chain(&n.remote_mgmt_addrs);
+            out.extend(addrs.filter_map(|a| a.parse::<IpAddr>().ok()));
+        }
+        let routes = d.facts.as_ref().and_then(|f| f.ip_forwarding) != Some(false);
+        if routes {
+            out.extend(d.learned.iter().flat_map(|l| &l.arp).map(|a| a.ip));
+        }
+    }
+    out.retain(|ip| match ip {
+        IpAddr::V4(v4) => !(v4.is_link_local() || v4.is_loopback() || v4.is_unspecified()),
+        IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xffc0) != 0xfe80 && !v6.is_loopback() && !v6.is_unspecified()
+        }
+    });
+    out
+}
+
+impl Front {
+    /// Fold a later round's findings into these.
+    fn absorb(&mut self, other: Front) {
+        let s = &mut self.sweep;
+        s.icmp_alive.extend(other.sweep.icmp_alive);
+        s.snmp.extend(other.sweep.snmp);
+        s.packets_sent += other.sweep.packets_sent;
+        s.send_errors += other.sweep.send_errors;
+        s.dispatched.extend(other.sweep.dispatched);
+        s.foreign += other.sweep.foreign;
+        s.faults.extend(other.sweep.faults);
+        self.tcp_found.extend(other.tcp_found);
+        self.found.extend(other.found);
+        self.icmp_stats.extend(other.icmp_stats);
+        self.packets += other.packets;
+    }
 }
 
 /// The model: a record per address, classified; the records of one
@@ -371,6 +496,7 @@ fn assemble(
         errors: done.errors,
         interfaces: done.interfaces,
         neighbors: done.neighbors,
+        learned: done.learned,
         health: None,
         snmp_stats: done.stats,
     };
@@ -457,7 +583,10 @@ struct SnmpDone {
     facts: Option<Facts>,
     interfaces: Option<Vec<Interface>>,
     neighbors: Option<Vec<Neighbor>>,
+    learned: Option<crate::model::Learned>,
     readings: Option<Readings>,
+    /// An agent refused every credential (its definite word: no second try).
+    refused: bool,
     errors: Vec<String>,
     stats: Option<SnmpStats>,
 }
@@ -515,9 +644,10 @@ async fn snmp_job(
             let found = snmp::identify(network, ip, creds, order, opts, req_id, Some(&budget));
             match tokio::time::timeout_at(deadline + slack, found).await {
                 Ok(Ok((rank, system, agent))) => (system, agent, rank),
-                Ok(Err(errors)) => {
+                Ok(Err(why)) => {
                     return SnmpDone {
-                        errors,
+                        refused: !why.refusals.is_empty(),
+                        errors: why.errors(),
                         ..SnmpDone::default()
                     }
                 }
@@ -612,7 +742,19 @@ async fn collect_more(
             done.errors
                 .push(format!("neighbors partial ({} read): {why}", n.len()));
         }
+        if let Some(ifs) = done.interfaces.as_mut() {
+            inventory::link_ports(agent, ifs, &n).await;
+        }
         done.neighbors = Some(n);
+        let (learned, stopped) = crate::collect::learned::learned(agent, &wo, &if_names).await;
+        if let Some(why) = stopped {
+            done.errors.push(format!(
+                "ARP/forwarding tables partial ({} + {} read): {why}",
+                learned.arp.len(),
+                learned.fdb.len()
+            ));
+        }
+        done.learned = (!learned.arp.is_empty() || !learned.fdb.is_empty()).then_some(learned);
     }
     if !what.health.is_empty() {
         let present = done.facts.as_ref().map(|f| f.subtrees.as_slice());
@@ -685,8 +827,8 @@ async fn snmp_phase(
             // engine). On a network that answers promptly, no second try.
             let busy = crowd.timeout(opts.timeout) > opts.timeout;
             // (a refusal is the agent's definite word: no second try)
-            let refused = !done.errors.is_empty();
-            if busy && done.snmp.is_none() && !refused && matches!(job, SnmpJob::Identify(..)) {
+            if busy && done.snmp.is_none() && !done.refused && matches!(job, SnmpJob::Identify(..))
+            {
                 again.push((ip, job));
             } else {
                 events.emit(Event::Advanced {

@@ -40,6 +40,8 @@ pub struct Settings {
     /// The expected topology (`--topology`): health watches the ports it
     /// has links on.
     pub topology: Option<Arc<Topology>>,
+    /// `--crawl`: what the devices know is probed too, within prefixes.
+    pub crawl: Option<Crawl>,
 }
 
 impl Settings {
@@ -140,6 +142,69 @@ pub struct Request {
     pub job: Option<Job>,
     /// The job's credential sets, in order.
     pub credentials: Vec<CredentialSet>,
+    /// `--crawl`, `--crawl-within`, `--crawl-depth`.
+    pub crawl: CrawlRequest,
+}
+
+/// A crawl as asked for, before checking.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CrawlRequest {
+    pub on: bool,
+    pub within: Vec<String>,
+    pub depth: Option<u32>,
+}
+
+/// Following what the devices know (LLDP/CDP neighbours' management
+/// addresses, routers' ARP/ND tables) from the targets, round by round.
+#[derive(Debug, Clone)]
+pub struct Crawl {
+    /// Nothing outside these prefixes is ever probed.
+    pub within: Vec<ipnetwork::IpNetwork>,
+    /// Rounds after the targets' own.
+    pub depth: u32,
+    /// The scan's exclusions, which hold for the crawl too.
+    pub excludes: Vec<Token>,
+}
+
+/// Rounds a crawl makes unless told otherwise, and at most.
+pub const CRAWL_DEPTH: u32 = 8;
+const CRAWL_DEPTH_MAX: u32 = 64;
+
+/// The crawl asked for, checked: `--crawl` needs prefixes to stay within.
+fn crawl(req: &CrawlRequest, excludes: &[Token]) -> Result<Option<Crawl>, Error> {
+    if !req.on {
+        if !req.within.is_empty() || req.depth.is_some() {
+            return Err(Error::Usage(
+                "--crawl-within and --crawl-depth need --crawl".into(),
+            ));
+        }
+        return Ok(None);
+    }
+    if req.within.is_empty() {
+        return Err(Error::Usage(
+            "--crawl needs --crawl-within PREFIX (one or more): nothing outside them is ever probed"
+                .into(),
+        ));
+    }
+    let within = req
+        .within
+        .iter()
+        .map(|w| {
+            w.parse::<ipnetwork::IpNetwork>()
+                .map_err(|e| Error::Usage(format!("--crawl-within {w}: not a prefix ({e})")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let depth = req.depth.unwrap_or(CRAWL_DEPTH);
+    if !(1..=CRAWL_DEPTH_MAX).contains(&depth) {
+        return Err(Error::Usage(format!(
+            "--crawl-depth {depth}: give 1 to {CRAWL_DEPTH_MAX} rounds"
+        )));
+    }
+    Ok(Some(Crawl {
+        within,
+        depth,
+        excludes: excludes.to_vec(),
+    }))
 }
 
 /// The community used when none is configured anywhere (and SNMPv3 users
@@ -370,6 +435,7 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
     ]
     .concat();
     let targets = TargetSet::build(&targets, &excludes, req.force)?;
+    let crawl = crawl(&req.crawl, &excludes)?;
     let profile = req
         .profile
         .clone()
@@ -417,6 +483,7 @@ pub fn resolve(req: &Request, profiles: Profiles) -> Result<Settings, Error> {
             Some(path) => Some(Arc::new(crate::topology::load(path)?)),
             None => None,
         },
+        crawl,
     })
 }
 

@@ -80,6 +80,11 @@ impl Board {
                     bar.set_message(format!("{} answers", self.found));
                 }
             }
+            Event::Crawl { depth, frontier } => {
+                return Some(format!(
+                    "crawl round {depth}: {frontier} new address(es) the devices know of"
+                ));
+            }
             Event::Finished { phase } => {
                 let (t0, total, bar) = self.running.remove(&phase)?;
                 bar.finish_and_clear();

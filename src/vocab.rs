@@ -142,6 +142,8 @@ impl std::fmt::Display for HealthLevel {
 pub enum HealthCheck {
     Cpu,
     IfErrors,
+    /// The two ends of a link disagree on speed, duplex or MTU.
+    LinkMismatch,
     Loss,
     Mem,
     OperDown,
@@ -153,7 +155,7 @@ pub enum HealthCheck {
 
 impl HealthCheck {
     /// Every check, in the order messages list them.
-    pub const ALL: [HealthCheck; 9] = [
+    pub const ALL: [HealthCheck; 10] = [
         HealthCheck::Unreachable,
         HealthCheck::Loss,
         HealthCheck::Rtt,
@@ -163,6 +165,7 @@ impl HealthCheck {
         HealthCheck::Reboot,
         HealthCheck::OperDown,
         HealthCheck::IfErrors,
+        HealthCheck::LinkMismatch,
     ];
 
     /// The check's name in scan files, diff rules and reports.
@@ -177,6 +180,7 @@ impl HealthCheck {
             HealthCheck::Rtt => "rtt",
             HealthCheck::Temp => "temp",
             HealthCheck::Unreachable => "unreachable",
+            HealthCheck::LinkMismatch => "link_mismatch",
         }
     }
 

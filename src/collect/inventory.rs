@@ -170,6 +170,8 @@ pub fn interfaces_from(rows: &super::walk::Rows) -> Vec<Interface> {
                 in_packets: num(get(12)),
                 out_packets: num(get(13)),
                 last_change_ticks: num(get(4)),
+                mtu: None,
+                duplex: None,
             })
         })
         .collect()
@@ -254,10 +256,31 @@ fn lldp_id(subtype: Option<i64>, v: Option<&Val>, mac_subtype: i64) -> Option<St
     }
 }
 
+/// How much an advertised management address is worth probing: routable
+/// IPv4, then global IPv6, then the rest (link-local, loopback).
+fn mgmt_rank(ip: &std::net::IpAddr) -> u8 {
+    match ip {
+        std::net::IpAddr::V4(v4)
+            if !(v4.is_link_local() || v4.is_loopback() || v4.is_unspecified()) =>
+        {
+            0
+        }
+        std::net::IpAddr::V6(v6)
+            if !((v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.is_loopback()
+                || v6.is_unspecified()) =>
+        {
+            1
+        }
+        _ => 2,
+    }
+}
+
 /// Management addresses by (local port, remote index), from the index of
-/// lldpRemManAddrTable (timeMark, localPort, remIndex, subtype, len, bytes).
-fn mgmt_addrs(rows: &super::walk::Rows) -> BTreeMap<(u64, u64), String> {
-    let mut out = BTreeMap::new();
+/// lldpRemManAddrTable (timeMark, localPort, remIndex, subtype, len,
+/// bytes): every one, the preferred first (see [`mgmt_rank`]).
+fn mgmt_addrs(rows: &super::walk::Rows) -> BTreeMap<(u64, u64), Vec<String>> {
+    let mut found: BTreeMap<(u64, u64), Vec<std::net::IpAddr>> = BTreeMap::new();
     for index in rows.keys() {
         if let [_, port, rem, subtype, len, addr @ ..] = index.as_slice() {
             let bytes: Vec<u8> = addr.iter().map(|b| *b as u8).collect();
@@ -270,12 +293,19 @@ fn mgmt_addrs(rows: &super::walk::Rows) -> BTreeMap<(u64, u64), String> {
                     .map(|a| std::net::Ipv6Addr::from(a).to_string()),
                 _ => None,
             };
-            if let Some(ip) = ip {
-                out.entry((*port, *rem)).or_insert(ip);
+            if let Some(ip) = ip.and_then(|s| s.parse().ok()) {
+                found.entry((*port, *rem)).or_default().push(ip);
             }
         }
     }
-    out
+    found
+        .into_iter()
+        .map(|(k, mut ips)| {
+            ips.sort_by_key(|ip| (mgmt_rank(ip), *ip));
+            ips.dedup();
+            (k, ips.iter().map(ToString::to_string).collect())
+        })
+        .collect()
 }
 
 /// Walk LLDP and CDP neighbours; `if_names` names CDP's local ifIndex.
@@ -328,13 +358,15 @@ pub async fn neighbors(
             .or_else(|| local.and_then(|l| text(l.get(&1))))
             .or_else(|| if_names.get(port).cloned())
             .or_else(|| Some(port.to_string()));
+        let all = addrs.get(&(*port, *rem_index)).cloned().unwrap_or_default();
         out.push(Neighbor {
             local_port,
             remote_name: text(get(5)),
             remote_chassis_id: lldp_id(get(0).and_then(Val::as_i64), get(1), 4),
             remote_port: lldp_id(get(2).and_then(Val::as_i64), get(3), 3),
             remote_port_descr: text(get(4)),
-            remote_mgmt_addr: addrs.get(&(*port, *rem_index)).cloned(),
+            remote_mgmt_addr: all.first().cloned(),
+            remote_mgmt_addrs: if all.len() > 1 { all } else { Vec::new() },
             remote_caps: match get(6) {
                 Some(Val::Bytes(b)) => Some(lldp_caps(b)),
                 _ => None,
@@ -367,9 +399,63 @@ pub async fn neighbors(
             remote_port: text(get(2)),
             remote_port_descr: None,
             remote_mgmt_addr: addr,
+            remote_mgmt_addrs: Vec::new(),
             remote_caps: None,
             protocol: "cdp".into(),
         });
     }
     (out, stopped)
+}
+
+/// ifMtu.
+const IF_MTU: &[u64] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 4];
+/// EtherLike-MIB dot3StatsDuplexStatus: unknown(1), halfDuplex(2),
+/// fullDuplex(3).
+const DOT3_DUPLEX: &[u64] = &[1, 3, 6, 1, 2, 1, 10, 7, 2, 1, 19];
+
+/// Read MTU and duplex of the ports that have a neighbour (what the two
+/// ends of a link must agree on), in GETs of a few ports each.
+pub async fn link_ports(agent: &mut Agent, ifs: &mut [Interface], neighbors: &[Neighbor]) {
+    let linked: std::collections::BTreeSet<&str> = neighbors
+        .iter()
+        .filter_map(|n| n.local_port.as_deref())
+        .collect();
+    let wanted: Vec<usize> = (0..ifs.len())
+        .filter(|i| ifs[*i].name.as_deref().is_some_and(|n| linked.contains(n)))
+        .collect();
+    for batch in wanted.chunks(GET_BATCH / 2) {
+        if agent.out_of_time() {
+            break;
+        }
+        let oids: Vec<Vec<u64>> = batch
+            .iter()
+            .flat_map(|i| {
+                let index = ifs[*i].index;
+                [
+                    [IF_MTU, &[index]].concat(),
+                    [DOT3_DUPLEX, &[index]].concat(),
+                ]
+            })
+            .collect();
+        let Ok(vbs) = agent.get(&oids).await else {
+            break;
+        };
+        for i in batch {
+            let index = ifs[*i].index;
+            let value = |table: &[u64]| {
+                let oid = [table, &[index]].concat();
+                vbs.iter()
+                    .find(|(o, v)| *o == oid && !v.is_exception())
+                    .and_then(|(_, v)| v.as_i64())
+            };
+            ifs[*i].mtu = value(IF_MTU)
+                .and_then(|m| u64::try_from(m).ok())
+                .filter(|m| *m > 0);
+            ifs[*i].duplex = match value(DOT3_DUPLEX) {
+                Some(2) => Some(crate::model::Duplex::Half),
+                Some(3) => Some(crate::model::Duplex::Full),
+                _ => None,
+            };
+        }
+    }
 }

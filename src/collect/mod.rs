@@ -9,6 +9,7 @@ use crate::model::{Chassis, Facts};
 use crate::profile::{Condition, Output, Profiles, Source};
 pub mod health;
 pub mod inventory;
+pub mod learned;
 pub mod walk;
 
 use crate::oid::{enterprise_of, maker, oid_string, parse_oid, ENTERPRISES};

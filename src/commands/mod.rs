@@ -9,6 +9,7 @@ pub mod docs;
 pub mod drift;
 pub mod explain;
 pub mod history;
+pub mod locate;
 mod privsep;
 pub mod profiles;
 pub mod report;

@@ -154,6 +154,11 @@ fn request(a: &ScanArgs, profiles_dir: Option<&Path>) -> Result<Request, Error> 
         topology: a.topology.clone(),
         job: None,
         credentials: Vec::new(),
+        crawl: netcensus::CrawlRequest {
+            on: a.crawl,
+            within: a.crawl_within.clone(),
+            depth: a.crawl_depth,
+        },
         usm: UsmRequest {
             user: a.v3_user.clone(),
             auth: a.v3_auth_proto,

@@ -35,6 +35,7 @@ pub(crate) fn dev(ip: &str, name: Option<&str>) -> Device {
         neighbors: None,
         health: None,
         snmp_stats: None,
+        learned: None,
     }
 }
 
@@ -55,6 +56,7 @@ fn iface(index: u64, name: &str, oper_up: bool, mac: Option<&str>) -> Interface 
         in_packets: None,
         out_packets: None,
         last_change_ticks: None,
+        ..Default::default()
     }
 }
 
@@ -71,6 +73,8 @@ pub(crate) fn scan(at: &str, devices: Vec<Device>) -> ScanFile {
         interrupted: false,
         stats: Stats::default(),
         devices,
+        links: Vec::new(),
+        endpoints: Vec::new(),
     }
 }
 
@@ -292,6 +296,7 @@ fn links_health_and_rtt() {
         remote_mgmt_addr: None,
         remote_caps: None,
         protocol: "lldp".into(),
+        ..Default::default()
     };
     let health = |status: &str, checks: &[(&str, &str)]| Health {
         status: crate::vocab::HealthLevel::parse(status).expect("a level"),

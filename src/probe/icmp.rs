@@ -26,10 +26,20 @@ const PAYLOAD: &[u8] = b"netcensus-probe!";
 /// from a large live subnet must not overflow the default ~200 KiB.
 const RECV_BUFFER: usize = 4 << 20;
 
-/// ICMP sockets opened before the process gave up root (see
-/// [`preopen`]), each with whether it is raw, taken by [`EchoSocket::open`]
-/// before it opens one of its own.
-static PREOPENED: Mutex<Vec<(bool, Socket, bool)>> = Mutex::new(Vec::new());
+/// An ICMP socket opened before the process gave up root (see
+/// [`preopen`]): its family, whether it is raw, and the identifier it
+/// filters on once [`EchoSocket::open`] has taken it.
+struct Preopened {
+    v6: bool,
+    sock: Socket,
+    raw: bool,
+    ident: Option<u16>,
+}
+
+/// The sockets [`preopen`] opened, taken by [`EchoSocket::open`] before it
+/// opens one of its own: each identifier gets one for good (a crawl's
+/// later rounds share it), since a kernel filter is the socket's.
+static PREOPENED: Mutex<Vec<Preopened>> = Mutex::new(Vec::new());
 
 /// Open `per_family` ICMP sockets of each family asked for now, while the
 /// process may still open raw ones: a scan that gives up root afterwards
@@ -39,7 +49,12 @@ pub fn preopen(v4: bool, v6: bool, per_family: usize) -> Result<(), ProbeError> 
     for (wanted, v6) in [(v4, false), (v6, true)] {
         for _ in 0..if wanted { per_family } else { 0 } {
             let (sock, raw) = create(v6).map_err(no_permission(v6))?;
-            opened.push((v6, sock, raw));
+            opened.push(Preopened {
+                v6,
+                sock,
+                raw,
+                ident: None,
+            });
         }
     }
     PREOPENED
@@ -49,14 +64,24 @@ pub fn preopen(v4: bool, v6: bool, per_family: usize) -> Result<(), ProbeError> 
     Ok(())
 }
 
-/// A preopened socket of the family, if one is left.
-fn take_preopened(v6: bool) -> Option<(Socket, bool)> {
+/// A preopened socket of the family for `ident` (a descriptor of the one
+/// it already has, else a free one), if there is one.
+fn take_preopened(v6: bool, ident: u16) -> Option<(Socket, bool)> {
     let mut pool = PREOPENED
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let i = pool.iter().position(|(family, _, _)| *family == v6)?;
-    let (_, sock, raw) = pool.swap_remove(i);
-    Some((sock, raw))
+    let p = match pool
+        .iter()
+        .position(|p| p.v6 == v6 && p.ident == Some(ident))
+    {
+        Some(i) => &pool[i],
+        None => {
+            let i = pool.iter().position(|p| p.v6 == v6 && p.ident.is_none())?;
+            pool[i].ident = Some(ident);
+            &pool[i]
+        }
+    };
+    Some((p.sock.try_clone().ok()?, p.raw))
 }
 
 /// An ICMP socket of a family, non-blocking: raw when we may (root,
@@ -146,7 +171,7 @@ impl EchoSocket {
     /// marks our echo requests (raw sockets see every ICMP packet of the
     /// host, so the kernel filters replies on it). Needs the runtime.
     pub fn open(v6: bool, ident: u16) -> Result<EchoSocket, ProbeError> {
-        let (sock, raw) = match take_preopened(v6) {
+        let (sock, raw) = match take_preopened(v6, ident) {
             Some(preopened) => preopened,
             None => create(v6).map_err(no_permission(v6))?,
         };

@@ -208,7 +208,7 @@ pub async fn identify(
     opts: SessionOptions,
     req_id_base: i32,
     budget: Option<&Budget>,
-) -> Result<(usize, Snmp, Agent), Vec<String>> {
+) -> Result<(usize, Snmp, Agent), Unidentified> {
     let oids: Vec<Vec<u64>> = SYSTEM_OIDS.iter().map(|o| o.to_vec()).collect();
     let (mut refusals, mut faults) = (Vec::new(), Vec::new());
     for (n, rank) in order.into_iter().enumerate() {
@@ -227,15 +227,32 @@ pub async fn identify(
         }
         match agent.get(&oids).await {
             Ok(vbs) => return Ok((rank, system_from_varbinds(version, &vbs), agent)),
-            Err(AgentError::NoAgent) => return Err(refusals),
+            Err(AgentError::NoAgent) => return Err(Unidentified { refusals, faults }),
             Err(AgentError::Refused(why)) => refusals.push(why),
             Err(AgentError::Timeout) => {}
             // garbage, an error status: worth saying if nothing works
             Err(e) => faults.push(format!("{}: {e}", named.name)),
         }
     }
-    refusals.extend(faults);
-    Err(refusals)
+    Err(Unidentified { refusals, faults })
+}
+
+/// Why no credential identified a host.
+#[derive(Debug, Default, PartialEq)]
+pub struct Unidentified {
+    /// What the agent said of the credentials it refused (SNMPv3 Reports):
+    /// its definite word.
+    pub refusals: Vec<String>,
+    /// What was wrong with its answers (garbage, an error status): perhaps
+    /// passing.
+    pub faults: Vec<String>,
+}
+
+impl Unidentified {
+    /// Every reason, refusals first: the device's error entries.
+    pub fn errors(self) -> Vec<String> {
+        [self.refusals, self.faults].concat()
+    }
 }
 
 /// The system group from owned varbinds (see [`system_from_pdu`]).

@@ -9,6 +9,7 @@ pub mod history;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod locate;
 pub mod markdown;
 pub mod prom;
 pub mod table;
