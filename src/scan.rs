@@ -92,21 +92,15 @@ pub async fn run(settings: &Settings, events: &Events, cancel: &Cancel) -> Resul
     let (ident, req_id) = run_tags();
     let tags = Tags { ident };
     let (mut f, mut snmp_done) = round(settings, tags, req_id, events, cancel).await?;
+    let mut addresses = settings.targets.len();
     if let Some(c) = &settings.crawl {
-        crawl(
-            c,
-            settings,
-            (tags, req_id),
-            (&mut f, &mut snmp_done),
-            events,
-            cancel,
-        )
-        .await?;
+        let ids = (tags, req_id);
+        addresses += crawl(c, settings, ids, (&mut f, &mut snmp_done), events, cancel).await?;
     }
     let devices = devices(&mut f, &mut snmp_done, settings, started);
     let count = |has: &dyn Fn(&Device) -> bool| devices.iter().filter(|d| has(d)).count() as u64;
     let stats = Stats {
-        addresses: u64::try_from(settings.targets.len()).unwrap_or(u64::MAX),
+        addresses: u64::try_from(addresses).unwrap_or(u64::MAX),
         icmp_alive: count(&|d| d.found_by.contains(&Protocol::Icmp)),
         snmp_responding: count(&|d| d.snmp.is_some()),
         tcp_alive: count(&|d| d.found_by.contains(&Protocol::Tcp)),
@@ -158,7 +152,8 @@ async fn round(
 
 /// The crawl: round after round, the addresses the devices found so far
 /// know of (LLDP/CDP neighbours' management addresses, routers' ARP/ND
-/// entries) that lie within its prefixes and were not probed yet.
+/// entries) that lie within its prefixes and were not probed yet; how many
+/// addresses it probed.
 async fn crawl(
     c: &crate::settings::Crawl,
     settings: &Settings,
@@ -166,7 +161,7 @@ async fn crawl(
     (f, done): (&mut Front, &mut HashMap<IpAddr, SnmpDone>),
     events: &Events,
     cancel: &Cancel,
-) -> Result<(), Error> {
+) -> Result<u128, Error> {
     let mut asked: BTreeSet<IpAddr> = BTreeSet::new();
     for depth in 1..=c.depth {
         if cancel.is_cancelled() {
@@ -199,13 +194,14 @@ async fn crawl(
         f.absorb(more);
         done.extend(more_done);
     }
-    Ok(())
+    Ok(asked.len() as u128)
 }
 
 /// The addresses the devices' tables hold that a crawl may follow:
-/// neighbours' management addresses and ARP/ND entries (of routers, when
-/// it is known which devices route), link-local ones left out (no scope
-/// to reach them by).
+/// neighbours' management addresses, ARP/ND entries (of routers, when it
+/// is known which devices route) and the devices' own other addresses
+/// (IP-MIB: they become one record with the address that told them);
+/// link-local ones left out (no scope to reach them by).
 fn learned_addresses<'a>(done: impl Iterator<Item = &'a SnmpDone>) -> BTreeSet<IpAddr> {
     let mut out = BTreeSet::new();
     for d in done {
@@ -213,6 +209,7 @@ fn learned_addresses<'a>(done: impl Iterator<Item = &'a SnmpDone>) -> BTreeSet<I
             let addrs = n.remote_mgmt_addr.iter().chain(&n.remote_mgmt_addrs);
             out.extend(addrs.filter_map(|a| a.parse::<IpAddr>().ok()));
         }
+        out.extend(d.facts.iter().flat_map(|f| f.addresses.iter().copied()));
         let routes = d.facts.as_ref().and_then(|f| f.ip_forwarding) != Some(false);
         if routes {
             out.extend(d.learned.iter().flat_map(|l| &l.arp).map(|a| a.ip));

@@ -985,3 +985,48 @@ fn outputs_survive_sigkill_at_any_point_whole() {
         "no run was killed before it ended: make the input bigger"
     );
 }
+
+#[test]
+fn crawl_flags_are_checked_before_anything_is_sent() {
+    fails_with(&["192.0.2.1", "--crawl"], "--crawl needs --crawl-within");
+    fails_with(
+        &["192.0.2.1", "--crawl", "--crawl-within", "10.0.0.0/33"],
+        "--crawl-within 10.0.0.0/33: not a prefix",
+    );
+    fails_with(
+        &["192.0.2.1", "--crawl-within", "10.0.0.0/8"],
+        "need --crawl",
+    );
+    fails_with(
+        &[
+            "192.0.2.1",
+            "--crawl",
+            "--crawl-within",
+            "10.0.0.0/8",
+            "--crawl-depth",
+            "0",
+        ],
+        "--crawl-depth 0",
+    );
+}
+
+#[test]
+fn locate_names_what_it_cannot_read() {
+    let out = Command::cargo_bin("netcensus")
+        .unwrap()
+        .args(["locate", "/nonexistent/scan.json", "banana"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("'banana' is neither an IP address nor a MAC"),
+        "{err}"
+    );
+    let out = Command::cargo_bin("netcensus")
+        .unwrap()
+        .args(["locate", "/nonexistent/scan.json", "10.0.0.1"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("/nonexistent/scan.json"), "{err}");
+}

@@ -85,6 +85,7 @@ fn full_scan() -> &'static Value {
             "10.77.0.0/16",
             "fd77::/120",
             "fd77::2:0/120",
+            "fd77::60:0/120",
             "--exclude",
             "10.77.7.0/24",
         ])
@@ -270,7 +271,7 @@ fn sweep_finds_every_pinging_host_and_no_phantom() {
     }
     assert_eq!(scan["schema"], "netcensus/scan/v2");
     assert_eq!(scan["interrupted"], false);
-    assert_eq!(scan["stats"]["addresses"], 65534 - 256 + 2 * 256);
+    assert_eq!(scan["stats"]["addresses"], 65534 - 256 + 3 * 256);
     assert_eq!(scan["excluded"], serde_json::json!(["10.77.7.0/24"]));
 }
 

@@ -146,7 +146,14 @@ fn site() -> ScanFile {
         arp: Vec::new(),
         fdb: vec![fdb(PC, "Gi1/0/48", 10), fdb(SERVER, "Gi1/0/5", 20)],
     });
-    rtr.learned = Some(Learned {
+    rtr.learned = Some(router_arp());
+    scan("2026-12-02T00:00:00Z", vec![rtr, dist, acc])
+}
+
+/// The router's ARP/ND table: the PC on both families, the server, a host
+/// no switch knows, and the dist switch's own address.
+fn router_arp() -> Learned {
+    Learned {
         arp: vec![
             ArpEntry {
                 ip: "10.0.10.11".parse().unwrap(),
@@ -176,8 +183,7 @@ fn site() -> ScanFile {
             },
         ],
         fdb: Vec::new(),
-    });
-    scan("2026-12-02T00:00:00Z", vec![rtr, dist, acc])
+    }
 }
 
 #[test]

@@ -79,8 +79,14 @@ fn endpoint_line(scan: &ScanFile, e: &Endpoint) -> String {
             ));
         }
     }
-    if let Some(d) = &e.device {
-        s.push_str(&format!(" (the device {})", name_of(scan, d)));
+    // a record of the scan's with a name of its own (a plain host's
+    // record is only its address, said already)
+    let named = e.device.as_deref().and_then(|id| {
+        let d = scan.devices.iter().find(|d| d.id == id)?;
+        d.snmp.as_ref()?.sys_name.as_deref()
+    });
+    if let Some(n) = named {
+        s.push_str(&format!(" (the device {n})"));
     }
     s
 }
@@ -130,9 +136,20 @@ pub fn render(scan: &ScanFile, query: Query) -> Vec<String> {
         Query::Mac(m) => crate::oui::parse_mac(mac) == Some(m),
         Query::Ip(_) => false,
     };
+    let endpoints: Vec<String> = scan
+        .endpoints
+        .iter()
+        .filter(|e| match query {
+            Query::Ip(ip) => e.ip == Some(ip) || e.ips.contains(&ip),
+            Query::Mac(_) => mac_matches(&e.mac),
+        })
+        .map(|e| endpoint_line(scan, e))
+        .collect();
     let mut out: Vec<String> = scan
         .devices
         .iter()
+        // a plain host's record says nothing its endpoint does not
+        .filter(|d| d.snmp.is_some() || endpoints.is_empty())
         .filter(|d| match query {
             Query::Ip(ip) => d.ip == ip || d.addresses.iter().any(|a| a.ip == ip),
             Query::Mac(_) => d
@@ -143,14 +160,6 @@ pub fn render(scan: &ScanFile, query: Query) -> Vec<String> {
         })
         .map(|d| device_line(scan, d))
         .collect();
-    out.extend(
-        scan.endpoints
-            .iter()
-            .filter(|e| match query {
-                Query::Ip(ip) => e.ip == Some(ip) || e.ips.contains(&ip),
-                Query::Mac(_) => mac_matches(&e.mac),
-            })
-            .map(|e| endpoint_line(scan, e)),
-    );
+    out.extend(endpoints);
     out.iter().map(|l| super::text::terminal(l)).collect()
 }
