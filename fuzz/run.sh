@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-600}
-targets=(snmp_reply walk_answers targets profiles topology scan_file)
+targets=(snmp_reply walk_answers learned_tables targets profiles topology scan_file)
 cargo +nightly fuzz build
 mkdir -p logs
 run() {

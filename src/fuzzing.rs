@@ -42,6 +42,11 @@ pub fn walk_answers(data: &[u8]) {
     crate::collect::walk::fuzz_take(data);
 }
 
+/// Neighbour-cache and forwarding-table rows of any shape, decoded.
+pub fn learned_tables(data: &[u8]) {
+    crate::collect::learned::fuzz_decode(data);
+}
+
 /// Target specifications, as arguments and as a targets file.
 pub fn targets(text: &str) {
     let tokens = crate::targets::arg_tokens(&text.split_whitespace().collect::<Vec<_>>());
@@ -76,9 +81,15 @@ pub fn topology(text: &str) {
 /// A scan file or baseline: read, then rendered in every format, diffed
 /// against itself and checked against an empty topology.
 pub fn scan_file(text: &str) {
-    let Ok(scan) = crate::scanfile::parse(text) else {
+    let Ok(mut scan) = crate::scanfile::parse(text) else {
         return;
     };
+    // the links and endpoints of whatever neighbour and forwarding tables
+    // the file holds, and every device located by its address
+    crate::map::build(&mut scan);
+    for d in &scan.devices {
+        let _ = crate::report::locate::render(&scan, crate::report::locate::Query::Ip(d.ip));
+    }
     let d = crate::diff::diff(&scan, &scan, &crate::diff::Rules::default());
     let c = crate::topology::check(&crate::topology::Topology::default(), "t.toml", &scan);
     for primary in [Primary::Scan, Primary::Diff, Primary::Check] {

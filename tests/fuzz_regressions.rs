@@ -41,6 +41,10 @@ fn every_corpus_and_regression_input_passes_its_target() {
             replay("walk_answers", &netcensus::fuzzing::walk_answers),
         ),
         (
+            "learned_tables",
+            replay("learned_tables", &netcensus::fuzzing::learned_tables),
+        ),
+        (
             "targets",
             replay("targets", &text(netcensus::fuzzing::targets)),
         ),

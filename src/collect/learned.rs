@@ -243,6 +243,40 @@ async fn read_fdb(
     fdb_from(&d.rows, split, if_of_port, if_names)
 }
 
+/// The fuzz target's way in: rows of any shape (records split at 0xff:
+/// an arc count, the arcs, a value) through every decoder here; nothing
+/// panics and every entry decoded is well formed.
+#[doc(hidden)]
+pub fn fuzz_decode(data: &[u8]) {
+    let (mut rows, mut fdb_rows) = (super::walk::Rows::new(), super::walk::Rows::new());
+    for record in data.split(|b| *b == 0xff) {
+        let Some((n, rest)) = record.split_first() else {
+            continue;
+        };
+        let n = usize::from(*n % 24).min(rest.len());
+        let (arcs, value) = rest.split_at(n);
+        let index: Vec<u64> = arcs.iter().map(|a| u64::from(*a)).collect();
+        let byte = |i: usize| i64::from(value.get(i).copied().unwrap_or(0));
+        fdb_rows.insert(
+            index.clone(),
+            [(0, Val::Int(byte(0))), (1, Val::Int(byte(1)))].into(),
+        );
+        rows.insert(
+            index,
+            [(0, Val::Bytes(value.to_vec())), (1, Val::Int(byte(0)))].into(),
+        );
+    }
+    let names: BTreeMap<u64, String> = [(1, "Gi1/0/1".to_string())].into();
+    let ports: BTreeMap<u64, u64> = [(1, 1), (2, 7)].into();
+    for a in arp_from_physical(&rows, &names).iter().chain(&arp_from_media(&rows, &names)) {
+        assert_eq!(a.mac.len(), 17, "{a:?}");
+    }
+    let with_vlan = |i: &[u64]| Some((u16::try_from(*i.first()?).ok(), 1));
+    for e in fdb_from(&fdb_rows, with_vlan, &ports, &names) {
+        assert_eq!(e.mac.len(), 17, "{e:?}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

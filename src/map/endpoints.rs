@@ -47,7 +47,11 @@ fn uplinks(devices: &[Device], links: &[Link]) -> BTreeSet<(String, String)> {
             }
         }
     }
-    let role = |id: &str| devices.iter().find(|d| d.id == id).and_then(|d| d.role);
+    let roles: std::collections::HashMap<&str, Role> = devices
+        .iter()
+        .filter_map(|d| Some((d.id.as_str(), d.role?)))
+        .collect();
+    let role = |id: &str| roles.get(id).copied();
     for l in links.iter().filter(|l| l.b_known) {
         let infra = |id: &str| role(id).is_some_and(|r| INFRASTRUCTURE.contains(&r));
         if let (Some(p), true) = (&l.a_port, infra(&l.b)) {
