@@ -162,7 +162,7 @@ async fn crawl(
     events: &Events,
     cancel: &Cancel,
 ) -> Result<u128, Error> {
-    let mut asked: BTreeSet<IpAddr> = BTreeSet::new();
+    let (mut asked, mut probed): (BTreeSet<IpAddr>, u128) = (BTreeSet::new(), 0);
     for depth in 1..=c.depth {
         if cancel.is_cancelled() {
             break;
@@ -181,6 +181,7 @@ async fn crawl(
             break;
         };
         asked.extend(frontier.iter().copied());
+        probed = probed.saturating_add(targets.len());
         events.emit(Event::Crawl {
             depth,
             frontier: targets.len() as u64,
@@ -194,7 +195,7 @@ async fn crawl(
         f.absorb(more);
         done.extend(more_done);
     }
-    Ok(asked.len() as u128)
+    Ok(probed)
 }
 
 /// The addresses the devices' tables hold that a crawl may follow:

@@ -268,7 +268,10 @@ pub fn fuzz_decode(data: &[u8]) {
     }
     let names: BTreeMap<u64, String> = [(1, "Gi1/0/1".to_string())].into();
     let ports: BTreeMap<u64, u64> = [(1, 1), (2, 7)].into();
-    for a in arp_from_physical(&rows, &names).iter().chain(&arp_from_media(&rows, &names)) {
+    for a in arp_from_physical(&rows, &names)
+        .iter()
+        .chain(&arp_from_media(&rows, &names))
+    {
         assert_eq!(a.mac.len(), 17, "{a:?}");
     }
     let with_vlan = |i: &[u64]| Some((u16::try_from(*i.first()?).ok(), 1));
