@@ -216,12 +216,7 @@ fn learned_addresses<'a>(done: impl Iterator<Item = &'a SnmpDone>) -> BTreeSet<I
             out.extend(d.learned.iter().flat_map(|l| &l.arp).map(|a| a.ip));
         }
     }
-    out.retain(|ip| match ip {
-        IpAddr::V4(v4) => !(v4.is_link_local() || v4.is_loopback() || v4.is_unspecified()),
-        IpAddr::V6(v6) => {
-            (v6.segments()[0] & 0xffc0) != 0xfe80 && !v6.is_loopback() && !v6.is_unspecified()
-        }
-    });
+    out.retain(inventory::reachable);
     out
 }
 

@@ -114,7 +114,7 @@ const IF_SPEED: usize = 15;
 /// OIDs asked in one fallback GET.
 const GET_BATCH: usize = 30;
 
-fn col(entry: &[u64], c: u64) -> Vec<u64> {
+pub(super) fn col(entry: &[u64], c: u64) -> Vec<u64> {
     let mut o = entry.to_vec();
     o.push(c);
     o
@@ -259,20 +259,23 @@ fn lldp_id(subtype: Option<i64>, v: Option<&Val>, mac_subtype: i64) -> Option<St
 /// How much an advertised management address is worth probing: routable
 /// IPv4, then global IPv6, then the rest (link-local, loopback).
 fn mgmt_rank(ip: &std::net::IpAddr) -> u8 {
-    match ip {
-        std::net::IpAddr::V4(v4)
-            if !(v4.is_link_local() || v4.is_loopback() || v4.is_unspecified()) =>
-        {
-            0
-        }
-        std::net::IpAddr::V6(v6)
-            if !((v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6.is_loopback()
-                || v6.is_unspecified()) =>
-        {
-            1
-        }
+    match (reachable(ip), ip.is_ipv4()) {
+        (true, true) => 0,
+        (true, false) => 1,
         _ => 2,
+    }
+}
+
+/// An address another machine can be reached at: not link-local (no
+/// scope to reach it by), loopback or unspecified.
+pub fn reachable(ip: &std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            !(v4.is_link_local() || v4.is_loopback() || v4.is_unspecified())
+        }
+        std::net::IpAddr::V6(v6) => {
+            (v6.segments()[0] & 0xffc0) != 0xfe80 && !v6.is_loopback() && !v6.is_unspecified()
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use super::inventory::col;
 use super::walk::{walk, WalkOptions, Walked};
 use crate::model::{ArpEntry, FdbEntry, Learned};
 use crate::probe::agent::{Agent, Val};
@@ -30,10 +31,6 @@ const ARP_INVALID: i64 = 2;
 /// dot1qTpFdbStatus / dot1dTpFdbStatus learned(3): a host behind the
 /// port (other(1) counts too; self(4) is the bridge's own, mgmt(5) static).
 const FDB_LEARNED: [i64; 2] = [1, 3];
-
-fn col(entry: &[u64], c: u64) -> Vec<u64> {
-    [entry, &[c]].concat()
-}
 
 /// A MAC from six index arcs.
 fn mac_of_arcs(arcs: &[u64]) -> Option<String> {
